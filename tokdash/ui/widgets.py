@@ -1,0 +1,23 @@
+"""Small shared widgets: CSV downloads next to every table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The CSV text of a table, as the CLI writes it (no index, UTF-8)."""
+    return df.to_csv(index=False).encode("utf-8")
+
+
+def table_with_download(df: pd.DataFrame, filename: str, *, key: str, **kwargs) -> None:
+    """Show ``df`` and a button that downloads exactly it as CSV."""
+    st.dataframe(df, hide_index=True, **kwargs)
+    st.download_button(
+        f"Download {filename}",
+        csv_bytes(df),
+        file_name=filename,
+        mime="text/csv",
+        key=key,
+    )
