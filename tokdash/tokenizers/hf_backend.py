@@ -82,9 +82,11 @@ class HFTokenizer(Tokenizer):
         added = spec.get("added_tokens") or []
         self._special = frozenset(a["id"] for a in added if a.get("special"))
         self._added = {a["id"]: a["content"] for a in added}
-        # Sequence lengths are counted, never truncated or padded.
+        # Sequence lengths are counted, never truncated or padded, and a special token's text
+        # inside a document ("<|endoftext|>" in code) is counted as text, as tiktoken does.
         tok.no_truncation()
         tok.no_padding()
+        tok.encode_special_tokens = True
         if info.pattern is None:
             pattern = _split_pattern(spec.get("pre_tokenizer"))
             if pattern:

@@ -71,7 +71,7 @@ class SentencePieceTokenizer(Tokenizer):
 
     def _fallback_spans(self, text: str, ids: list[int]) -> list[Span]:
         """Spans from SentencePiece's own byte offsets (models with a normalizer)."""
-        proto = self._sp.encode(text, out_type="immutable_proto")
+        proto = self._sp.encode(text, return_type="proto")
         return [(p.begin, p.end) for p in proto.pieces]
 
 
