@@ -38,7 +38,8 @@ def test_tokenizers_json_lists_catalog():
     rows = json.loads(proc.stdout)
     ids = {r["id"] for r in rows}
     assert {"gpt2", "llama2", "cl100k_base", "bert-base-uncased"} <= ids
-    assert all(r["available"] for r in rows), [r for r in rows if not r["available"]]
+    offline = [r for r in rows if not r["id"].startswith("paper-")]
+    assert all(r["available"] for r in offline), [r for r in offline if not r["available"]]
     assert all(r["source"] and r["licence"] for r in rows)
 
 

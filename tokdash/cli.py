@@ -55,7 +55,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     from tokdash.catalog import ENTRIES
     from tokdash.tokenizers.registry import fetch_all, is_cached
 
-    if args.if_needed and all(is_cached(e) for e in ENTRIES):
+    if args.if_needed and all(is_cached(e) for e in ENTRIES if e.format != "paper"):
         if not args.quiet:
             print("all catalog vocabularies are cached")
         return 0

