@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser.conftest import assert_no_exception, screenshot_dir, wait_idle
@@ -34,7 +36,7 @@ def test_catalog_csv_download(server_url, page):
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download catalog.csv").click()
     path = dl.value.path()
-    text = open(path, encoding="utf-8").read()
+    text = Path(path).read_text(encoding="utf-8")
     assert text.startswith("id,name,family,vocab_size")
     assert "cl100k_base" in text and "llama2" in text
     page.screenshot(path=str(screenshot_dir() / "catalog.png"), full_page=True)
