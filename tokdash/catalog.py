@@ -227,7 +227,7 @@ ENTRIES: tuple[CatalogEntry, ...] = (
         id="phi3",
         name="Phi-3",
         family="Microsoft Phi",
-        vocab_size=32064,
+        vocab_size=32011,
         format="gguf",
         source=_gguf("phi-3"),
         licence="MIT",
@@ -235,7 +235,8 @@ ENTRIES: tuple[CatalogEntry, ...] = (
         check_ids=(15043, 3186),
         hub_id="microsoft/Phi-3-mini-4k-instruct",
         reference="phi-3",
-        notes="Llama 2's SentencePiece vocabulary plus 64 chat/control tokens.",
+        notes="Llama 2's SentencePiece vocabulary plus 11 chat/control tokens (the model's "
+        "embedding is padded to 32,064 rows).",
     ),
     CatalogEntry(
         id="qwen2",
@@ -249,6 +250,7 @@ ENTRIES: tuple[CatalogEntry, ...] = (
         check_ids=(9707, 1879),
         hub_id="Qwen/Qwen2-7B",
         reference="qwen2",
+        notes="Byte-level BPE; normalizes text to NFC first, as the original does.",
     ),
     CatalogEntry(
         id="deepseek-coder",

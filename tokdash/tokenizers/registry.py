@@ -90,13 +90,21 @@ def _prepare_tiktoken(entry: CatalogEntry, progress: Progress | None) -> None:
     fetch._write_atomic(target, data)
 
 
+#: Bump when gguf_convert changes its output, so cached conversions are rebuilt.
+GGUF_CONVERTER_VERSION = 1
+
+
+def _derived_name(entry: CatalogEntry, suffix: str) -> str:
+    return f"{entry.id}-gguf{GGUF_CONVERTER_VERSION}{suffix}"
+
+
 def _gguf_converted(entry: CatalogEntry, progress: Progress | None) -> Path:
     """The converted file for a GGUF entry (SentencePiece .model or tokenizer.json), cached."""
     from tokdash.tokenizers import gguf_convert
 
     assert entry.source is not None
     for suffix in (".model", ".json"):
-        cached = fetch.derived_path(f"{entry.id}{suffix}")
+        cached = fetch.derived_path(_derived_name(entry, suffix))
         if cached.is_file():
             return cached
     path = _fetch(entry.source, progress)
@@ -104,9 +112,10 @@ def _gguf_converted(entry: CatalogEntry, progress: Progress | None) -> Path:
         progress(f"Converting {path.name} for {entry.id} (once) ...")
     kind = gguf_convert.gguf_kind(path)
     if kind == "spm":
-        return fetch.write_derived(f"{entry.id}.model", gguf_convert.spm_model_from_gguf(path))
+        data = gguf_convert.spm_model_from_gguf(path)
+        return fetch.write_derived(_derived_name(entry, ".model"), data)
     data = gguf_convert.hf_json_from_gguf(path).encode("utf-8")
-    return fetch.write_derived(f"{entry.id}.json", data)
+    return fetch.write_derived(_derived_name(entry, ".json"), data)
 
 
 def paper_dir() -> Path | None:
@@ -220,7 +229,9 @@ def is_cached(entry: CatalogEntry) -> bool:
     if isinstance(entry.source, PaperFile):
         return _paper_local(entry.source) is not None
     if entry.format == "gguf":
-        return any(fetch.derived_path(f"{entry.id}{s}").is_file() for s in (".model", ".json"))
+        return any(
+            fetch.derived_path(_derived_name(entry, s)).is_file() for s in (".model", ".json")
+        )
     assert entry.source is not None
     return fetch.cached_member(entry.source.package, entry.source.member) is not None
 

@@ -22,6 +22,7 @@ class SentencePieceTokenizer(Tokenizer):
         self._special = frozenset(
             i for i in range(n) if sp.is_control(i) or sp.is_unknown(i) or sp.is_unused(i)
         )
+        self._anchor = self._denormalizing_anchor()
         self._bytes = [self._piece_bytes(i) for i in range(n)]
 
     @property
@@ -55,6 +56,21 @@ class SentencePieceTokenizer(Tokenizer):
     def id_to_piece(self, token_id: int) -> str:
         return self._sp.id_to_piece(token_id)
 
+    def _denormalizing_anchor(self) -> int | None:
+        """For a model with a denormalizer (e.g. a rule writing tab as "<TAB>"), a plain piece
+        to decode each piece after, so the piece's text comes out as it appears in the input."""
+        from sentencepiece import sentencepiece_model_pb2 as pb
+
+        proto = pb.ModelProto()
+        proto.ParseFromString(self._sp.serialized_model_proto())
+        if not proto.denormalizer_spec.precompiled_charsmap:
+            return None
+        for candidate in ("a", "x", "e"):
+            pid = self._sp.piece_to_id(candidate)
+            if pid != self._sp.unk_id():
+                return pid
+        return None
+
     def _piece_bytes(self, token_id: int) -> bytes:
         sp = self._sp
         if sp.is_control(token_id) or sp.is_unknown(token_id) or sp.is_unused(token_id):
@@ -62,6 +78,8 @@ class SentencePieceTokenizer(Tokenizer):
         piece = sp.id_to_piece(token_id)
         if sp.is_byte(token_id):
             return bytes([int(piece[3:5], 16)])
+        if self._anchor is not None:
+            return sp.decode([self._anchor, token_id])[1:].encode("utf-8")
         return piece.replace("\u2581", " ").encode("utf-8")
 
     def token_bytes(self, token_id: int) -> bytes:
