@@ -1,12 +1,90 @@
-from tokdash.ui.placeholder import coming
+"""Compression: bytes/token, NSL against a base, and the spread over documents, per language."""
 
-coming(
-    "Compression",
-    4,
-    [
-        "chart bytes per token of every selected tokenizer, per language of your corpus;",
-        "see normalized sequence length (NSL) against the base tokenizer as a heatmap;",
-        "see the spread over documents, and download the full table as CSV "
-        "(the same CSV as `python -m tokdash compare`).",
-    ],
+import streamlit as st
+
+from tokdash import charts, metrics
+from tokdash.compare import run_comparison
+from tokdash.errors import TokdashError
+from tokdash.ui import cache
+from tokdash.ui.sidebar import (
+    base_tokenizer,
+    corpus_key,
+    load_selected,
+    selected_corpus,
+    tokenizer_key,
 )
+from tokdash.ui.widgets import table_with_download
+
+st.title("Compression")
+st.caption(
+    "How many tokens each tokenizer needs for your corpus. Ratios are totals over totals "
+    "(all bytes / all tokens), per language and overall (ALL). NSL = tokens(T) / tokens(base) on "
+    "the same documents: below 1 means fewer tokens than the base, so more code per context "
+    "window and more characters per generated token."
+)
+
+toks = load_selected()
+base = base_tokenizer()
+corpus = selected_corpus()
+if not toks or corpus is None:
+    st.info("Pick tokenizers and a corpus in the sidebar.")
+    st.stop()
+if not corpus.documents:
+    st.error("The corpus has no usable document.")
+    st.stop()
+
+ckey = corpus_key()
+alpha = st.sidebar.number_input(
+    "Rényi alpha", min_value=0.0, max_value=10.0, value=2.5, step=0.5, key="cmp_alpha"
+)
+bar = st.progress(0.0, text="Encoding ...")
+try:
+    cmp = run_comparison(
+        toks,
+        corpus.documents,
+        base,
+        progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg),
+        encode=lambda tok, docs: cache.corpus_encoding(tok, tokenizer_key(tok), docs, ckey),
+    )
+except TokdashError as exc:
+    st.error(str(exc))
+    st.stop()
+bar.empty()
+table = cmp.table(alpha=alpha)
+
+n_docs = len(corpus.documents)
+st.markdown(
+    f"**{corpus.name}**: {n_docs:,} documents, {corpus.n_bytes / 1e6:.2f} MB, "
+    f"languages: {', '.join(corpus.languages)}. Base: `{cmp.base}`."
+)
+if corpus.skipped:
+    with st.expander(f"{len(corpus.skipped)} file(s) skipped"):
+        st.dataframe(
+            [{"file": s.source, "reason": s.reason} for s in corpus.skipped], hide_index=True
+        )
+
+overall = table[table["language"] == "ALL"].set_index("tokenizer")
+cols = st.columns(min(len(overall), 4))
+for i, (tid, row) in enumerate(overall.iterrows()):
+    nsl = "" if row["nsl"] != row["nsl"] else f"NSL {row['nsl']:.3f}"
+    cols[i % len(cols)].metric(
+        f"{tid}: bytes/token", f"{row['bytes_per_token']:.3f}", nsl or None, delta_color="off"
+    )
+
+metric = st.radio(
+    "Metric",
+    ["bytes_per_token", "chars_per_token", "tokens_per_line", "nsl"],
+    horizontal=True,
+    key="cmp_metric",
+)
+st.plotly_chart(charts.bytes_per_token_bars(table, metric), width="stretch")
+if cmp.base is not None:
+    matrix = metrics.nsl_matrix(table)
+    st.plotly_chart(charts.nsl_heatmap(matrix, cmp.base), width="stretch")
+per_doc = cmp.per_document()
+st.plotly_chart(charts.document_box(per_doc, metric), width="stretch")
+
+st.subheader("Full table")
+table_with_download(table, "compression.csv", key="dl_compression", width="stretch")
+with st.expander("Per-document numbers"):
+    table_with_download(per_doc, "documents.csv", key="dl_documents", width="stretch")

@@ -1,11 +1,78 @@
-from tokdash.ui.placeholder import coming
+"""Vocabulary: how much of each vocabulary your corpus uses, Zipf curves, token lengths."""
 
-coming(
-    "Vocabulary",
-    4,
-    [
-        "see how much of each vocabulary your corpus uses, and which tokens it never uses;",
-        "overlay rank-frequency (Zipf) curves and token-length histograms;",
-        "list the top tokens per language, with CSV downloads.",
-    ],
+import pandas as pd
+import streamlit as st
+
+from tokdash import charts, metrics
+from tokdash.compare import language_counts, run_comparison, vocab_table
+from tokdash.errors import TokdashError
+from tokdash.ui import cache
+from tokdash.ui.sidebar import corpus_key, load_selected, selected_corpus, tokenizer_key
+from tokdash.ui.widgets import table_with_download
+
+st.title("Vocabulary")
+st.caption(
+    "A token the corpus never uses still costs an embedding row and an output-layer column. "
+    "Utilization = share of the vocabulary seen at least once; whitespace share = share of "
+    "token occurrences that are only spaces, tabs or newlines (indentation)."
 )
+
+toks = load_selected()
+corpus = selected_corpus()
+if not toks or corpus is None:
+    st.info("Pick tokenizers and a corpus in the sidebar.")
+    st.stop()
+if not corpus.documents:
+    st.error("The corpus has no usable document.")
+    st.stop()
+
+ckey = corpus_key()
+try:
+    cmp = run_comparison(
+        toks,
+        corpus.documents,
+        None,
+        encode=lambda tok, docs: cache.corpus_encoding(tok, tokenizer_key(tok), docs, ckey),
+    )
+except TokdashError as exc:
+    st.error(str(exc))
+    st.stop()
+
+languages = ["ALL", *corpus.languages]
+language = st.selectbox("Language", languages, key="voc_language")
+lang_arg = None if language == "ALL" else language
+
+vocab = vocab_table(cmp, toks)
+st.plotly_chart(charts.utilization_bars(vocab), width="stretch")
+
+curves = {}
+hists = []
+for tok in toks:
+    counts = language_counts(cmp.encodings[tok.id], lang_arg)
+    curves[tok.id] = metrics.zipf_curve(counts)
+    h = metrics.token_length_histogram(counts, tok.vocab_bytes(), weighted=True)
+    hists.append(h.assign(tokenizer=tok.id))
+left, right = st.columns(2)
+left.plotly_chart(charts.zipf_curves(curves), width="stretch")
+hist = pd.concat(hists, ignore_index=True)
+right.plotly_chart(charts.token_length_histogram(hist), width="stretch")
+
+st.subheader("Utilization table")
+table_with_download(vocab, "vocabulary.csv", key="dl_vocab", width="stretch")
+
+st.subheader("Top and unused tokens")
+pick = st.selectbox("Tokenizer", [t.id for t in toks], key="voc_tok")
+tok = next(t for t in toks if t.id == pick)
+counts = language_counts(cmp.encodings[tok.id], lang_arg)
+n_top = st.slider("How many top tokens", 10, 500, 50, key="voc_top")
+top_col, unused_col = st.columns(2)
+with top_col:
+    st.markdown(f"**Most frequent tokens** ({language})")
+    top = metrics.top_tokens(counts, tok.vocab_bytes(), n_top)
+    table_with_download(top, f"top_tokens_{tok.id}.csv", key="dl_top", width="stretch")
+with unused_col:
+    unused = metrics.unused_tokens(counts, tok.vocab_bytes(), tok.special_ids)
+    st.markdown(f"**Never used** ({len(unused):,} of {tok.vocab_size:,}, {language})")
+    table_with_download(unused, f"unused_tokens_{tok.id}.csv", key="dl_unused", width="stretch")
+with st.expander("Length histogram numbers"):
+    table_with_download(hist, "token_lengths.csv", key="dl_hist", width="stretch")

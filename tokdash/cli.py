@@ -98,6 +98,49 @@ def cmd_encode(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compression and vocabulary numbers of tokenizers on a corpus, as CSV."""
+    from tokdash.compare import run_comparison, vocab_table
+    from tokdash.corpus import resolve_corpus
+    from tokdash.tokenizers import get_tokenizer
+
+    toks = [get_tokenizer(t, progress=_progress) for t in dict.fromkeys(args.tokenizer)]
+    base = get_tokenizer(args.base, progress=_progress) if args.base else None
+    corpus = resolve_corpus(args.corpus)
+    if args.language:
+        corpus = corpus.filter(args.language)
+    for skipped in corpus.skipped[:5]:
+        _progress(f"skipped {skipped.source}: {skipped.reason}")
+    if len(corpus.skipped) > 5:
+        _progress(f"... and {len(corpus.skipped) - 5} more files skipped")
+    _progress(
+        f"corpus {corpus.name}: {len(corpus.documents)} documents, {corpus.n_bytes:,} bytes, "
+        f"languages {', '.join(corpus.languages)}"
+    )
+    cmp = run_comparison(toks, corpus.documents, base, progress=lambda msg, _f: _progress(msg))
+    table = cmp.table(alpha=args.alpha)
+    _write_csv(table, args.out)
+    if args.per_document:
+        _write_csv(cmp.per_document(), args.per_document)
+    if args.vocab:
+        _write_csv(vocab_table(cmp, toks), args.vocab)
+    if args.out != "-":
+        print(table.to_string(index=False, max_rows=60))
+    return 0
+
+
+def _write_csv(df, path: str) -> None:
+    if path == "-":
+        sys.stdout.write(df.to_csv(index=False))
+        return
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(path, index=False)
+    except OSError as exc:
+        raise TokdashError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    _progress(f"wrote {path} ({len(df)} rows)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (every subcommand documents its options in --help)."""
     parser = argparse.ArgumentParser(
@@ -134,7 +177,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--pieces", action="store_true", help="print each token's bytes with its id")
     p.set_defaults(func=cmd_encode)
+
+    p = sub.add_parser(
+        "compare",
+        help="compression and vocabulary numbers of tokenizers on a corpus, as CSV",
+        description="One row per tokenizer x language plus an ALL row per tokenizer, with "
+        "columns: " + ", ".join(_compare_columns()) + ". Ratios are total over total.",
+    )
+    p.add_argument(
+        "--tokenizer",
+        "-t",
+        action="append",
+        required=True,
+        help="catalog id, tokenizer file/folder or hub:ORG/NAME (repeat for several)",
+    )
+    p.add_argument(
+        "--corpus",
+        "-c",
+        required=True,
+        help="sample corpus name (sample, sample:python, ...), 'stdlib' (the Python standard "
+        "library's .py files), or a path: folder, file, .zip or .jsonl",
+    )
+    p.add_argument(
+        "--base",
+        default="llama2",
+        help="base tokenizer for normalized sequence length NSL = tokens(T)/tokens(base) "
+        "(default: llama2, as in the paper; '' for none)",
+    )
+    p.add_argument("--out", "-o", default="-", help="CSV path for the table ('-': stdout)")
+    p.add_argument("--per-document", metavar="CSV", help="also write per-document numbers")
+    p.add_argument("--vocab", metavar="CSV", help="also write vocabulary statistics")
+    p.add_argument("--alpha", type=float, default=2.5, help="Renyi efficiency order (default 2.5)")
+    p.add_argument("--language", action="append", help="keep only these languages (repeatable)")
+    p.set_defaults(func=cmd_compare)
     return parser
+
+
+def _compare_columns() -> list[str]:
+    from tokdash.compare import COMPARE_COLUMNS
+
+    return COMPARE_COLUMNS
 
 
 def main(argv: Sequence[str] | None = None) -> int:

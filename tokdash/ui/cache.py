@@ -31,3 +31,11 @@ def try_tokenizers(specs: list[str]) -> tuple[list[Tokenizer], list[str]]:
         except TokdashError as exc:
             errors.append(str(exc))
     return toks, errors
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def corpus_encoding(_tok: Tokenizer, tok_key: str, _documents, corpus_key: str):
+    """The streaming encoding summary of a corpus (cached per tokenizer and corpus key)."""
+    from tokdash.encode import encode_corpus
+
+    return encode_corpus(_tok, _documents)

@@ -57,6 +57,7 @@ def _session_dir() -> Path:
 def _remember_custom(tok: Tokenizer) -> None:
     ss = st.session_state
     ss[CUSTOM_KEY][tok.id] = tok
+    ss.setdefault("td_custom_keys", {})[tok.id] = _fingerprint(tok)
     if tok.id not in ss[TOK_KEY]:
         ss[TOK_KEY] = [*ss[TOK_KEY], tok.id]
 
@@ -147,6 +148,15 @@ def _corpus_label(option: str) -> str:
     }.get(option, option)
 
 
+def _digest(payload: list[tuple[str, bytes]]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for name, data in payload:
+        h.update(name.encode("utf-8", "replace") + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
 def _corpus_picker() -> None:
     ss = st.session_state
     options = _corpus_options()
@@ -162,10 +172,10 @@ def _corpus_picker() -> None:
             sig = tuple((f.name, f.size) for f in files)
             if ss.get("td_upload_sig") != sig:
                 try:
-                    ss[UPLOAD_CORPUS_KEY] = corpus_lib.load_uploads(
-                        [(f.name, f.getvalue()) for f in files]
-                    )
+                    payload = [(f.name, f.getvalue()) for f in files]
+                    ss[UPLOAD_CORPUS_KEY] = corpus_lib.load_uploads(payload)
                     ss["td_upload_sig"] = sig
+                    ss["td_upload_digest"] = _digest(payload)
                 except TokdashError as exc:
                     st.sidebar.error(str(exc))
     elif choice == FOLDER:
@@ -178,6 +188,39 @@ def render_sidebar() -> None:
     st.sidebar.header("Selection")
     _tokenizer_picker()
     _corpus_picker()
+
+
+def _fingerprint(tok: Tokenizer) -> str:
+    """A cache key for a user tokenizer: its id and the sha256 of its file (or its object id)."""
+    import hashlib
+
+    path = Path(tok.info.source)
+    try:
+        if path.is_file():
+            return f"{tok.id}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    except OSError:
+        pass
+    return f"{tok.id}:obj{id(tok)}"
+
+
+def tokenizer_key(tok: Tokenizer) -> str:
+    """A key that names ``tok`` uniquely for caching (catalog id, or id + file hash)."""
+    if tok.id in CATALOG and tok.id not in st.session_state.get(CUSTOM_KEY, {}):
+        return tok.id
+    keys = st.session_state.get("td_custom_keys", {})
+    return keys.get(tok.id) or _fingerprint(tok)
+
+
+def corpus_key() -> str:
+    """A key naming the selected corpus for caching (spec, or the upload's signature)."""
+    _init_state()
+    ss = st.session_state
+    choice = ss[CORPUS_KEY]
+    if choice == UPLOAD:
+        return f"upload:{ss.get('td_upload_digest', 'none')}"
+    if choice == FOLDER:
+        return f"folder:{ss.get('td_corpus_folder', '')}"
+    return choice
 
 
 def selected_tokenizer_ids() -> list[str]:
