@@ -18,7 +18,9 @@ def tokenizer(spec: str) -> Tokenizer:
 @st.cache_resource(show_spinner="Loading corpus ...", max_entries=16)
 def named_corpus(spec: str) -> corpus_lib.Corpus:
     """A sample / stdlib / folder corpus by spec (shared; never mutate it)."""
-    return corpus_lib.resolve_corpus(spec)
+    from tokdash.settings import hosted_mode
+
+    return corpus_lib.resolve_corpus(spec, allow_paths=not hosted_mode())
 
 
 def try_tokenizers(specs: list[str]) -> tuple[list[Tokenizer], list[str]]:
