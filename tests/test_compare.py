@@ -1,0 +1,104 @@
+"""Streaming encoding, the compare CLI, and agreement with the raw libraries to the last digit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT
+from tokdash.compare import COMPARE_COLUMNS, run_comparison
+from tokdash.corpus import harvest_stdlib, load_sample_corpus
+from tokdash.encode import encode_corpus
+from tokdash.ui.widgets import csv_bytes
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tokdash", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+def test_encode_corpus_counts_match_direct(catalog_tokenizer):
+    tok = catalog_tokenizer("cl100k_base")
+    docs = load_sample_corpus("all").documents
+    seen = []
+    enc = encode_corpus(tok, docs, progress=lambda done, total: seen.append((done, total)))
+    direct = [len(tok.encode(d.text)) for d in docs]
+    assert enc.doc_tokens.tolist() == direct
+    assert sum(int(c.sum()) for c in enc.unigram.values()) == sum(direct)
+    assert seen[-1][0] == seen[-1][1] == enc.n_bytes
+    small = encode_corpus(tok, docs, batch_bytes=1000)
+    assert small.doc_tokens.tolist() == direct
+    for lang, counts in enc.unigram.items():
+        assert np.array_equal(counts, small.unigram[lang])
+
+
+def test_cli_matches_raw_libraries_on_stdlib(tmp_path, catalog_tokenizer):
+    out = tmp_path / "results.csv"
+    proc = cli(
+        "compare", "-t", "cl100k_base", "-t", "llama2", "--corpus", "stdlib",
+        "--base", "llama2", "--out", str(out),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(out)
+    assert list(table.columns) == COMPARE_COLUMNS
+    texts = [d.text for d in harvest_stdlib().documents]
+    n_bytes = sum(len(t.encode("utf-8")) for t in texts)
+
+    import tiktoken
+
+    catalog_tokenizer("cl100k_base")  # puts the verified rank file where tiktoken looks
+    cl = tiktoken.get_encoding("cl100k_base")
+    cl_tokens = sum(len(cl.encode_ordinary(t)) for t in texts)
+    sp = catalog_tokenizer("llama2").processor  # the raw SentencePieceProcessor
+    ll_tokens = sum(len(ids) for ids in sp.encode(texts))
+
+    rows = table[table["language"] == "ALL"].set_index("tokenizer")
+    assert rows.loc["cl100k_base", "tokens"] == cl_tokens
+    assert rows.loc["llama2", "tokens"] == ll_tokens
+    assert rows.loc["cl100k_base", "bytes"] == n_bytes
+    assert rows.loc["cl100k_base", "bytes_per_token"] == float(repr(n_bytes / cl_tokens))
+    assert rows.loc["cl100k_base", "nsl"] == float(repr(cl_tokens / ll_tokens))
+    assert rows.loc["llama2", "nsl"] == 1.0
+
+
+def test_page_csv_equals_cli_csv(tmp_path, catalog_tokenizer):
+    out = tmp_path / "cli.csv"
+    proc = cli("compare", "-t", "gpt2", "-t", "llama3", "-c", "sample", "--base", "gpt2",
+               "-o", str(out))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    toks = [catalog_tokenizer("gpt2"), catalog_tokenizer("llama3")]
+    cmp = run_comparison(toks, load_sample_corpus("all").documents, toks[0])
+    assert csv_bytes(cmp.table()) == out.read_bytes()
+
+
+def test_cli_extra_outputs_and_errors(tmp_path):
+    proc = cli(
+        "compare", "-t", "gpt2", "-c", "sample:python", "--base", "",
+        "-o", str(tmp_path / "a.csv"), "--per-document", str(tmp_path / "d.csv"),
+        "--vocab", str(tmp_path / "v.csv"),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert pd.read_csv(tmp_path / "a.csv")["nsl"].isna().all()
+    assert len(pd.read_csv(tmp_path / "d.csv")) == len(load_sample_corpus("python").documents)
+    assert {"vocab_used", "whitespace_share"} <= set(pd.read_csv(tmp_path / "v.csv").columns)
+    for args in (["-t", "nope", "-c", "sample"], ["-t", "gpt2", "-c", str(tmp_path / "none")]):
+        proc = cli("compare", *args)
+        assert proc.returncode == 2
+        assert proc.stderr.startswith("error:") and proc.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("lang", ["python", "english"])
+def test_language_filter(lang, tmp_path):
+    proc = cli("compare", "-t", "gpt2", "-c", "sample", "--language", lang, "--base", "",
+               "-o", str(tmp_path / "a.csv"))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert set(pd.read_csv(tmp_path / "a.csv")["language"]) == {lang, "ALL"}
