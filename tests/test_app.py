@@ -47,7 +47,8 @@ def test_sidebar_selection_survives_page_switch():
     at.multiselect(key="td_tokenizers").set_value(["gpt2", "cl100k_base"]).run()
     at.switch_page("pages/catalog.py").run()
     at.switch_page("pages/home.py").run()
-    assert at.multiselect(key="td_tokenizers").value == ["gpt2", "cl100k_base"]
+    assert at.session_state["td_tokenizers"] == ["gpt2", "cl100k_base"]
+    assert [m.label for m in at.metric] == ["gpt2: tokens", "cl100k_base: tokens"]
     assert not at.exception
 
 
@@ -56,7 +57,7 @@ def test_unknown_upload_shows_error_not_traceback(tmp_path):
     at.session_state["td_tok_error"] = None
     at.button(key="td_tok_add").click().run()  # no file chosen
     assert not at.exception
-    assert any("Choose a tokenizer file" in e.value for e in at.error)
+    assert any("Choose a tokenizer file" in e.value for e in at.sidebar.error)
 
 
 @pytest.mark.parametrize("page", PLACEHOLDERS)

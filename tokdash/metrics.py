@@ -262,7 +262,8 @@ def compression_table(
 
 
 def document_metrics(docs: pd.DataFrame, encodings: Mapping, base: str | None) -> pd.DataFrame:
-    """Per document x tokenizer: tokens, bytes_per_token, chars_per_token, nsl (doc level)."""
+    """Per document x tokenizer: tokens, bytes_per_token, chars_per_token, tokens_per_line,
+    nsl (document level: each document's own ratios)."""
     base_tokens = (
         np.asarray(encodings[base].doc_tokens, dtype=np.float64)
         if base is not None and base in encodings
@@ -282,6 +283,9 @@ def document_metrics(docs: pd.DataFrame, encodings: Mapping, base: str | None) -
                     "tokens": tokens.astype(np.int64),
                     "bytes_per_token": np.where(tokens > 0, docs["bytes"] / tokens, np.nan),
                     "chars_per_token": np.where(tokens > 0, docs["chars"] / tokens, np.nan),
+                    "tokens_per_line": np.where(
+                        docs["lines"] > 0, tokens / docs["lines"].to_numpy(), np.nan
+                    ),
                     "nsl": (
                         np.where(base_tokens > 0, tokens / base_tokens, np.nan)
                         if base_tokens is not None
