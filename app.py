@@ -7,16 +7,16 @@ from tokdash.ui.sidebar import render_sidebar
 st.set_page_config(page_title="tokdash", page_icon="🔤", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/catalog.py", title="Catalog", icon="📚"),
-    st.Page("pages/tokens.py", title="Tokens", icon="🔍"),
-    st.Page("pages/regex_splits.py", title="Regex splits", icon="✂️"),
-    st.Page("pages/compression.py", title="Compression", icon="📦"),
-    st.Page("pages/vocabulary.py", title="Vocabulary", icon="🔠"),
-    st.Page("pages/train.py", title="Train", icon="🏋️"),
-    st.Page("pages/speed.py", title="Speed", icon="⏱️"),
-    st.Page("pages/swap.py", title="Swap", icon="🔁"),
-    st.Page("pages/paper_check.py", title="Paper check", icon="📄"),
+    st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("app_pages/catalog.py", title="Catalog", icon="📚"),
+    st.Page("app_pages/tokens.py", title="Tokens", icon="🔍"),
+    st.Page("app_pages/regex_splits.py", title="Regex splits", icon="✂️"),
+    st.Page("app_pages/compression.py", title="Compression", icon="📦"),
+    st.Page("app_pages/vocabulary.py", title="Vocabulary", icon="🔠"),
+    st.Page("app_pages/train.py", title="Train", icon="🏋️"),
+    st.Page("app_pages/speed.py", title="Speed", icon="⏱️"),
+    st.Page("app_pages/swap.py", title="Swap", icon="🔁"),
+    st.Page("app_pages/paper_check.py", title="Paper check", icon="📄"),
 ]
 
 pg = st.navigation(PAGES)

@@ -36,23 +36,3 @@ def catalog_tokenizer():
         return load_catalog(entry_id)
 
     return load
-
-
-@pytest.fixture(autouse=True)
-def _streamlit_navigation_mode(monkeypatch):
-    """Make AppTest behave like the real server for an app with a `pages/` folder.
-
-    The real server decides once that the app uses `st.navigation` (the first run sets
-    `PagesManager.uses_pages_directory = False` for good). AppTest resets that flag before every
-    run, sees `pages/`, and reruns the current page file alone (without app.py's sidebar) after a
-    widget interaction. Keep the flag as the server has it.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -7,7 +7,12 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PLACEHOLDERS = ["pages/train.py", "pages/speed.py", "pages/swap.py", "pages/paper_check.py"]
+PLACEHOLDERS = [
+    "app_pages/train.py",
+    "app_pages/speed.py",
+    "app_pages/swap.py",
+    "app_pages/paper_check.py",
+]
 
 
 def app() -> AppTest:
@@ -35,7 +40,7 @@ def test_catalog_page_lists_every_entry():
     from tokdash.catalog import ENTRIES
 
     at = app()
-    at.switch_page("pages/catalog.py").run()
+    at.switch_page("app_pages/catalog.py").run()
     assert not at.exception, at.exception
     df = at.dataframe[0].value
     assert list(df["id"]) == [e.id for e in ENTRIES]
@@ -45,8 +50,8 @@ def test_catalog_page_lists_every_entry():
 def test_sidebar_selection_survives_page_switch():
     at = app()
     at.multiselect(key="td_tokenizers").set_value(["gpt2", "cl100k_base"]).run()
-    at.switch_page("pages/catalog.py").run()
-    at.switch_page("pages/home.py").run()
+    at.switch_page("app_pages/catalog.py").run()
+    at.switch_page("app_pages/home.py").run()
     assert at.session_state["td_tokenizers"] == ["gpt2", "cl100k_base"]
     assert [m.label for m in at.metric] == ["gpt2: tokens", "cl100k_base: tokens"]
     assert not at.exception

@@ -22,7 +22,7 @@ def page(path: str, tokenizers: list[str], corpus: str = "sample:all") -> AppTes
 
 
 def test_compression_page_matches_library(catalog_tokenizer):
-    at = page("pages/compression.py", ["gpt2", "cl100k_base"], "sample:python")
+    at = page("app_pages/compression.py", ["gpt2", "cl100k_base"], "sample:python")
     df = at.dataframe[0].value
     assert list(df.columns) == COMPARE_COLUMNS
     toks = [catalog_tokenizer("gpt2"), catalog_tokenizer("cl100k_base")]
@@ -41,7 +41,7 @@ def test_compression_page_matches_library(catalog_tokenizer):
 
 
 def test_compression_metric_switch_and_alpha():
-    at = page("pages/compression.py", ["gpt2"], "sample:all")
+    at = page("app_pages/compression.py", ["gpt2"], "sample:all")
     at.radio(key="cmp_metric").set_value("tokens_per_line").run()
     assert not at.exception
     at.number_input(key="cmp_alpha").set_value(1.0).run()
@@ -51,7 +51,7 @@ def test_compression_metric_switch_and_alpha():
 
 
 def test_vocabulary_page():
-    at = page("pages/vocabulary.py", ["gpt2", "llama2"], "sample:all")
+    at = page("app_pages/vocabulary.py", ["gpt2", "llama2"], "sample:all")
     vocab = at.dataframe[0].value
     assert {"vocab_used", "vocab_utilization", "whitespace_share"} <= set(vocab.columns)
     assert (vocab["vocab_utilization"] <= 1).all()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from tokdash.errors import TokdashError
 from tokdash.pretokenize import count_lines
 
 ALL = "ALL"
@@ -71,23 +73,32 @@ def snippet_stats(text: str, n_tokens: int, base_tokens: int | None) -> dict:
 
 
 def document_table(documents: Iterable) -> pd.DataFrame:
-    """One row per document: doc (index), language, source, bytes, chars, lines, words.
+    """One row per document (objects with ``.text``, ``.language`` and optionally ``.source``).
 
-    lines = number of ``\\n``-terminated pieces plus a last unterminated one (``""`` has 0).
+    Columns: doc (position in the corpus, 0-based), language, source ("" when absent),
+    bytes = ``len(text.encode("utf-8"))``, chars = ``len(text)`` (code points),
+    lines = ``text.count("\\n") + (1 if text and not text.endswith("\\n") else 0)`` (``""`` has 0
+    lines, ``"a"`` 1, ``"a\\n"`` 1, ``"a\\nb"`` 2; ``"\\r"`` alone does not end a line),
+    words = ``len(text.split())``: maximal runs of characters that are not whitespace in the
+    sense of ``str.isspace`` (Unicode whitespace, so a no-break space separates words).
     """
     rows = []
     for i, d in enumerate(documents):
-        rows.append({"doc": i, "language": d.language, "source": d.source, **text_stats(d.text)})
+        source = getattr(d, "source", "")
+        rows.append({"doc": i, "language": d.language, "source": source, **text_stats(d.text)})
     cols = ["doc", "language", "source", "bytes", "chars", "lines", "words"]
     return pd.DataFrame(rows, columns=cols)
 
 
 def renyi_entropy(counts: np.ndarray, alpha: float) -> float:
-    """Rényi entropy (nats) of the unigram distribution p = counts / sum(counts).
+    """Rényi entropy of order ``alpha`` (nats) of the unigram distribution p = counts / sum.
 
-    H_a(p) = 1/(1-a) * log(sum_i p_i^a); a = 1 is Shannon's -sum p log p, a = 0 is
-    log(#types used), a = inf is -log(max p).
+    H_a(p) = 1/(1-a) * log(sum_i p_i^a) over the ids with p_i > 0; the limits are taken at
+    a = 1 (Shannon, -sum_i p_i log p_i), a = 0 (log of the number of ids used) and a = inf
+    (-log max_i p_i). NaN when no token was counted; ``alpha`` must be >= 0.
     """
+    if alpha < 0 or math.isnan(alpha):
+        raise ValueError(f"Rényi order alpha must be >= 0, got {alpha}")
     c = np.asarray(counts, dtype=np.float64)
     c = c[c > 0]
     if c.size == 0:
@@ -102,12 +113,23 @@ def renyi_entropy(counts: np.ndarray, alpha: float) -> float:
     return float(np.log((p**alpha).sum()) / (1.0 - alpha))
 
 
-def renyi_efficiency(counts: np.ndarray, alpha: float, vocab_size: int) -> float:
+def renyi_efficiency(counts: np.ndarray, alpha: float, vocab_size: int | None) -> float:
     """Rényi efficiency (Zouhar et al. 2023, "Tokenization and the Noiseless Channel"):
-    H_a(p) / log |V|, with |V| the vocabulary size; 1.0 for a uniform use of the vocabulary."""
-    if vocab_size <= 1:
+
+        eff_a = H_a(p) / log |V|        (any log base: it cancels)
+
+    with H_a from `renyi_entropy` and |V| = ``vocab_size``, the tokenizer's vocabulary, as in
+    the paper's definition (log |V| is the largest entropy a distribution over V can have, so
+    1.0 means every id used equally often). ``vocab_size=None`` uses |V| = the number of ids
+    seen at least once instead: what the reference implementation (zouharvi/tokenization-scorer,
+    ``_renyi_efficiency`` without its ``vocab`` override) and the Dagan et al. 2024 code
+    (gautierdag/tokenizer-bench ``utils.renyi_efficiency``, power 2.5) compute. a = 1 is the
+    Shannon efficiency. NaN when |V| <= 1 or nothing was counted.
+    """
+    v = int((np.asarray(counts) > 0).sum()) if vocab_size is None else int(vocab_size)
+    if v <= 1:
         return float("nan")
-    return renyi_entropy(counts, alpha) / math.log(vocab_size)
+    return renyi_entropy(counts, alpha) / math.log(v)
 
 
 def vocab_utilization(counts: np.ndarray, vocab_size: int) -> float:
@@ -136,8 +158,11 @@ def _lengths(vocab_bytes: list[bytes], n: int) -> np.ndarray:
 def token_length_histogram(
     counts: np.ndarray, vocab_bytes: list[bytes], weighted: bool
 ) -> pd.DataFrame:
-    """Token length in bytes -> number of tokens: occurrences in the corpus (``weighted``) or
-    vocabulary entries (not weighted). Columns length_bytes, tokens."""
+    """Token length in bytes -> number of tokens, lengths with 0 tokens left out.
+
+    weighted: tokens[L] = sum of counts_i over ids i with len(token_bytes(i)) == L (occurrences
+    in the corpus); not weighted: tokens[L] = #{i : len(token_bytes(i)) == L} (vocabulary
+    entries, whether used or not). Columns length_bytes, tokens."""
     c = np.asarray(counts, dtype=np.int64)
     n = min(len(vocab_bytes), c.size)
     lengths = _lengths(vocab_bytes, n)
@@ -152,7 +177,9 @@ def _is_whitespace(b: bytes) -> bool:
 
 
 def whitespace_share(counts: np.ndarray, vocab_bytes: list[bytes]) -> float:
-    """Share of token occurrences whose bytes are non-empty and all ASCII whitespace."""
+    """Share of token occurrences that are pure whitespace (indentation, newlines):
+    sum of counts_i over ids whose bytes are non-empty and all in b" \\t\\n\\r\\v\\f",
+    divided by sum of all counts (NaN when nothing was counted)."""
     c = np.asarray(counts, dtype=np.int64)
     n = min(len(vocab_bytes), c.size)
     mask = np.fromiter((_is_whitespace(vocab_bytes[i]) for i in range(n)), dtype=bool, count=n)
@@ -166,7 +193,8 @@ def visible(b: bytes) -> str:
 
 
 def top_tokens(counts: np.ndarray, vocab_bytes: list[bytes], n: int) -> pd.DataFrame:
-    """The ``n`` most frequent ids: id, token (visible whitespace), count, share of all tokens."""
+    """The ``n`` most frequent ids (ties by id), ids never seen left out: id, token (`visible`),
+    count, share = count / sum of all counts."""
     c = np.asarray(counts, dtype=np.int64)
     total = int(c.sum())
     order = np.argsort(-c, kind="stable")[:n]
@@ -198,31 +226,58 @@ def unused_tokens(
     df = pd.DataFrame(
         {"id": ids, "token": [visible(vocab_bytes[i]) for i in ids], "length_bytes": lengths}
     )
-    return df.sort_values(["length_bytes", "id"], ascending=[False, True], kind="stable")
+    df = df.sort_values(["length_bytes", "id"], ascending=[False, True], kind="stable")
+    return df.reset_index(drop=True)
 
 
 def _sum_counts(unigram: Mapping[str, np.ndarray], langs: Iterable[str], size: int) -> np.ndarray:
-    total = np.zeros(size, dtype=np.int64)
-    for lang in langs:
-        c = unigram.get(lang)
-        if c is not None:
-            m = min(size, c.size)
-            total[:m] += c[:m]
+    """Element-wise sum of ``unigram[lang]`` over ``langs`` (missing languages count 0)."""
+    arrays = [np.asarray(unigram[lang]) for lang in langs if lang in unigram]
+    total = np.zeros(max([size, *(a.size for a in arrays)]), dtype=np.int64)
+    for a in arrays:
+        total[: a.size] += a
     return total
 
 
-def compression_table(
-    docs: pd.DataFrame, encodings: Mapping, base: str | None, alpha: float = 2.5
-) -> pd.DataFrame:
-    """One row per tokenizer x language, plus ``ALL`` per tokenizer (columns TABLE_COLUMNS).
+def _check_aligned(docs: pd.DataFrame, encodings: Mapping) -> None:
+    for tid, enc in encodings.items():
+        if len(enc.doc_tokens) != len(docs):
+            raise TokdashError(
+                f"The encoding of {tid} has {len(enc.doc_tokens)} documents but the corpus has "
+                f"{len(docs)}: encode the same corpus again."
+            )
 
-    bytes_per_token = sum bytes / sum tokens; chars_per_token = sum chars / sum tokens;
-    tokens_per_line = sum tokens / sum lines; fertility = sum tokens / sum words;
-    nsl = sum tokens(T) / sum tokens(base) over the same documents (NaN without a base);
-    vocab_used = #ids seen; vocab_utilization = vocab_used / vocab_size;
-    renyi_efficiency = H_alpha(unigram) / log(vocab_size).
+
+def compression_table(
+    docs: pd.DataFrame,
+    encodings: Mapping,
+    base: str | None,
+    alpha: float = 2.5,
+    *,
+    renyi_vocab: Literal["vocab", "observed"] = "vocab",
+) -> pd.DataFrame:
+    """One row per tokenizer x language (sorted), then ``ALL`` per tokenizer; TABLE_COLUMNS.
+
+    ``docs`` is `document_table` of the corpus, ``encodings`` maps tokenizer id ->
+    `CorpusEncoding` of the same documents (rows keep its order). Over the documents of a group:
+
+    - documents, bytes, chars, lines, tokens: sums (``ALL`` = the sums over every language);
+    - bytes_per_token = sum bytes / sum tokens; chars_per_token = sum chars / sum tokens
+      (total over total, never a mean of per-document ratios);
+    - tokens_per_line = sum tokens / sum lines; fertility = sum tokens / sum words
+      (whitespace words; meaningful for prose, computed for every language);
+    - nsl = sum tokens(T) / sum tokens(base), same documents (NaN with no base, or a base
+      absent from ``encodings``); lower is better, 1.0 for the base itself;
+    - vocab_used = #{i : count_i > 0}; vocab_utilization = vocab_used / vocab_size;
+    - renyi_efficiency = `renyi_efficiency` of the group's unigram counts with order ``alpha``
+      (2.5 as in Zouhar et al. and Dagan et al.), normalised by log vocab_size
+      (``renyi_vocab="vocab"``, the paper's formula) or by log vocab_used (``"observed"``, what
+      the authors' code computes).
+    Ratios with a zero denominator are NaN.
     """
+    _check_aligned(docs, encodings)
     languages = sorted(docs["language"].unique()) if len(docs) else []
+    lang_of = docs["language"].to_numpy()
     base_tokens = (
         np.asarray(encodings[base].doc_tokens) if base is not None and base in encodings else None
     )
@@ -230,45 +285,71 @@ def compression_table(
     for tid, enc in encodings.items():
         tokens = np.asarray(enc.doc_tokens)
         for lang in [*languages, ALL]:
-            mask = np.ones(len(docs), dtype=bool) if lang == ALL else (docs["language"] == lang)
-            mask = np.asarray(mask)
+            mask = np.ones(len(docs), dtype=bool) if lang == ALL else lang_of == lang
             sub = docs[mask]
             n_tok = int(tokens[mask].sum())
             counts = _sum_counts(enc.unigram, languages if lang == ALL else [lang], enc.vocab_size)
             used = int((counts > 0).sum())
+            n_bytes, n_chars = int(sub["bytes"].sum()), int(sub["chars"].sum())
+            n_lines, n_words = int(sub["lines"].sum()), int(sub["words"].sum())
             rows.append(
                 {
                     "tokenizer": tid,
                     "language": lang,
                     "documents": int(mask.sum()),
-                    "bytes": int(sub["bytes"].sum()),
-                    "chars": int(sub["chars"].sum()),
-                    "lines": int(sub["lines"].sum()),
+                    "bytes": n_bytes,
+                    "chars": n_chars,
+                    "lines": n_lines,
                     "tokens": n_tok,
-                    "bytes_per_token": ratio(sub["bytes"].sum(), n_tok),
-                    "chars_per_token": ratio(sub["chars"].sum(), n_tok),
-                    "tokens_per_line": ratio(n_tok, sub["lines"].sum()),
-                    "fertility": ratio(n_tok, sub["words"].sum()),
-                    "nsl": ratio(n_tok, base_tokens[mask].sum())
+                    "bytes_per_token": ratio(n_bytes, n_tok),
+                    "chars_per_token": ratio(n_chars, n_tok),
+                    "tokens_per_line": ratio(n_tok, n_lines),
+                    "fertility": ratio(n_tok, n_words),
+                    "nsl": ratio(n_tok, int(base_tokens[mask].sum()))
                     if base_tokens is not None
                     else float("nan"),
                     "vocab_size": int(enc.vocab_size),
                     "vocab_used": used,
                     "vocab_utilization": ratio(used, enc.vocab_size),
-                    "renyi_efficiency": renyi_efficiency(counts, alpha, enc.vocab_size),
+                    "renyi_efficiency": renyi_efficiency(
+                        counts, alpha, enc.vocab_size if renyi_vocab == "vocab" else None
+                    ),
                 }
             )
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
+DOCUMENT_COLUMNS = [
+    "tokenizer",
+    "doc",
+    "language",
+    "source",
+    "bytes",
+    "tokens",
+    "bytes_per_token",
+    "chars_per_token",
+    "tokens_per_line",
+    "nsl",
+]
+
+
 def document_metrics(docs: pd.DataFrame, encodings: Mapping, base: str | None) -> pd.DataFrame:
-    """Per document x tokenizer: tokens, bytes_per_token, chars_per_token, tokens_per_line,
-    nsl (document level: each document's own ratios)."""
+    """Per tokenizer x document (tokenizers in ``encodings`` order, documents in corpus order),
+    each document's own ratios, for the spread over documents (box / violin plots):
+
+    bytes_per_token = bytes / tokens; chars_per_token = chars / tokens;
+    tokens_per_line = tokens / lines; nsl = tokens(T) / tokens(base) of that document.
+    NaN where the denominator is 0 or there is no base. Columns DOCUMENT_COLUMNS.
+    """
+    _check_aligned(docs, encodings)
     base_tokens = (
         np.asarray(encodings[base].doc_tokens, dtype=np.float64)
         if base is not None and base in encodings
         else None
     )
+    n_bytes = docs["bytes"].to_numpy(dtype=np.float64)
+    n_chars = docs["chars"].to_numpy(dtype=np.float64)
+    n_lines = docs["lines"].to_numpy(dtype=np.float64)
     frames = []
     for tid, enc in encodings.items():
         tokens = np.asarray(enc.doc_tokens, dtype=np.float64)
@@ -280,37 +361,55 @@ def document_metrics(docs: pd.DataFrame, encodings: Mapping, base: str | None) -
                     "language": docs["language"].to_numpy(),
                     "source": docs["source"].to_numpy(),
                     "bytes": docs["bytes"].to_numpy(),
-                    "tokens": tokens.astype(np.int64),
-                    "bytes_per_token": np.where(tokens > 0, docs["bytes"] / tokens, np.nan),
-                    "chars_per_token": np.where(tokens > 0, docs["chars"] / tokens, np.nan),
-                    "tokens_per_line": np.where(
-                        docs["lines"] > 0, tokens / docs["lines"].to_numpy(), np.nan
-                    ),
+                    "tokens": np.asarray(enc.doc_tokens, dtype=np.int64),
+                    "bytes_per_token": np.where(tokens > 0, n_bytes / tokens, np.nan),
+                    "chars_per_token": np.where(tokens > 0, n_chars / tokens, np.nan),
+                    "tokens_per_line": np.where(n_lines > 0, tokens / n_lines, np.nan),
                     "nsl": (
                         np.where(base_tokens > 0, tokens / base_tokens, np.nan)
                         if base_tokens is not None
-                        else np.nan
+                        else np.full(len(tokens), np.nan)
                     ),
-                }
+                },
+                columns=DOCUMENT_COLUMNS,
             )
         frames.append(df)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not frames:
+        return pd.DataFrame(columns=DOCUMENT_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
 
 
 def nsl_matrix(table: pd.DataFrame) -> pd.DataFrame:
-    """NSL pivoted to tokenizer (rows, in table order) x language (columns, ALL last)."""
+    """`compression_table`'s nsl pivoted for a heatmap: one row per tokenizer (table order),
+    one column per language (sorted, ``ALL`` last)."""
     m = table.pivot(index="tokenizer", columns="language", values="nsl")
-    langs = [c for c in m.columns if c != ALL] + ([ALL] if ALL in m.columns else [])
+    langs = sorted(c for c in m.columns if c != ALL) + ([ALL] if ALL in m.columns else [])
     order = list(dict.fromkeys(table["tokenizer"]))
-    return m.loc[order, langs]
+    m = m.loc[order, langs]
+    m.columns.name = "language"
+    return m
 
 
 def nsl_paper_average(nsl_by_dataset: Mapping[str, float], category_of: Mapping[str, str]) -> dict:
-    """The paper authors' average: NSL per dataset, unweighted mean within each category, then
-    "average" = the unweighted mean of the category means. Returns {category: mean, "average"}."""
+    """The paper authors' way of averaging NSL (Dagan et al. 2024, tokenizer-bench
+    ``process_evals.ipynb``), not a token-weighted average:
+
+    1. NSL per dataset d: tokens_d(T) / tokens_d(base) (``nsl_by_dataset``, e.g. the per-language
+       rows of `compression_table` with the datasets as languages);
+    2. mean_c = unweighted mean of the NSL of the datasets in category c (``category_of[d]``,
+       e.g. code, english, multilingual), NaN values skipped as pandas' ``mean`` does;
+    3. average = unweighted mean of the category means.
+
+    Returns ``{category: mean_c, ..., "average": average}`` (categories in first-seen order).
+    """
     groups: dict[str, list[float]] = {}
     for dataset, value in nsl_by_dataset.items():
         groups.setdefault(category_of[dataset], []).append(float(value))
-    out = {cat: float(np.mean(vals)) for cat, vals in groups.items()}
-    out["average"] = float(np.mean(list(out.values()))) if out else float("nan")
+    out = {cat: _mean_skipna(vals) for cat, vals in groups.items()}
+    out["average"] = _mean_skipna(list(out.values()))
     return out
+
+
+def _mean_skipna(values: list[float]) -> float:
+    kept = [v for v in values if not math.isnan(v)]
+    return sum(kept) / len(kept) if kept else float("nan")

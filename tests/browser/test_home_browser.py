@@ -20,7 +20,7 @@ def test_home_live_example(server_url, page):
     assert views.first.locator("span.tok").count() > 10
     # hover titles carry the token id
     assert "id " in (views.first.locator("span.tok").first.get_attribute("title") or "")
-    area = page.get_by_label("Code")
+    area = page.get_by_role("textbox", name="Code", exact=True)
     area.fill("<script>alert(1)</script>\nx = 1\n")
     area.press("Control+Enter")
     wait_idle(page)

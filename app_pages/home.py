@@ -1,8 +1,8 @@
 """Home: what tokdash is for, with a live example on a snippet of code."""
 
 import streamlit as st
-from tokdash.metrics import snippet_stats
 
+from tokdash.metrics import snippet_stats
 from tokdash.render import css, render_spans
 from tokdash.ui.sidebar import base_tokenizer, load_selected
 

@@ -1,0 +1,179 @@
+"""Regex splits: how each pre-tokenization regex cuts a text into the chunks BPE merges within."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from tokdash import pretokenize
+from tokdash.errors import RegexError
+from tokdash.pretokenize import PATTERNS, count_lines
+from tokdash.render import css, render_chunks
+from tokdash.ui.sidebar import load_selected
+from tokdash.ui.text_source import text_source
+from tokdash.ui.widgets import table_with_download
+from tokdash.views import (
+    DRAW_LIMIT,
+    PatternChoice,
+    chunk_array,
+    chunks_from_array,
+    pattern_choices,
+    pattern_row,
+    pattern_table,
+    window,
+)
+
+MAX_DRAWN_CHUNKS = DRAW_LIMIT  # per view; everything is still counted
+TIMEOUT_S = 2.0  # for a user's pattern (a catalog pattern from an uploaded tokenizer too)
+DEFAULT_PATTERNS = ["gpt2", "gpt4", "gpt4o", "punct", "identity"]
+SCROLL_CSS = "<style>.td-scroll .tokdash-view { max-height: 30rem; overflow-y: auto; }</style>"
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def split_text(text: str, pattern: str | None) -> tuple[np.ndarray | None, dict | None, str | None]:
+    """Chunks (an ``(n, 3)`` array), their `chunk_stats`, or the error message (also cached,
+    so a pattern that times out costs its time limit once, not on every rerun)."""
+    try:
+        chunks = pretokenize.split(text, pattern, timeout=TIMEOUT_S)
+    except RegexError as exc:
+        return None, None, str(exc)
+    return chunk_array(chunks), pretokenize.chunk_stats(text, chunks), None
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def drawn(text: str, pattern: str | None, first_line: int) -> tuple[str, str]:
+    """The HTML view of the chunks from ``first_line`` and a note on what it leaves out."""
+    arr, _stats, _err = split_text(text, pattern)
+    win = window(text, arr, first_line=first_line, max_items=MAX_DRAWN_CHUNKS)
+    part = chunks_from_array(arr[win.first : win.stop])
+    rel = [(a, b, c.matched) for (a, b), c in zip(win.spans, part, strict=True)]
+    html = render_chunks(win.text, rel)
+    note = ""
+    if win.first or win.more:
+        note = (
+            f"Drawn: chunks {win.first + 1:,}–{win.stop:,} of {len(arr):,}, from line "
+            f"{win.first_line:,}."
+        )
+    return html, note
+
+
+def _show_error(choice: PatternChoice, message: str) -> None:
+    head, _, detail = message.partition("\n")
+    who = "Your custom pattern" if choice.custom else f"Pattern {choice.label}"
+    st.error(f"{who} cannot be used: {head}")
+    if detail:
+        st.code(detail, language=None)
+
+
+def _grid(n: int, stacked: bool) -> list:
+    if stacked:
+        return [st.container() for _ in range(n)]
+    per_row = n if n <= 3 else (2 if n == 4 else 3)
+    cells: list = []
+    while len(cells) < n:
+        cells.extend(st.columns(per_row, gap="small"))
+    return cells[:n]
+
+
+st.title("Regex splits")
+st.markdown(
+    "Before BPE merges anything, a *pre-tokenization* regex cuts the text into chunks, and BPE "
+    "**never merges across a chunk boundary**: the regex decides what a token can ever be "
+    "(a word with its leading space, `.append`, a run of indentation, `):\\n`). The paper "
+    "(Dagan et al. 2024) finds that this choice moves compression and downstream accuracy as "
+    "much as vocabulary size does."
+)
+
+source = text_source("regex")
+
+named = st.multiselect(
+    "Named patterns",
+    list(PATTERNS),
+    default=DEFAULT_PATTERNS,
+    format_func=lambda pid: PATTERNS[pid].name,
+    key="regex_named",
+)
+with_tokenizers = st.checkbox(
+    "Add the sidebar tokenizers' own patterns",
+    value=True,
+    key="regex_tok_patterns",
+    help="Folded into a named pattern when the text is identical.",
+)
+custom = st.text_input(
+    "Custom pattern (Python `regex` module syntax)",
+    key="regex_custom",
+    placeholder=r"e.g. \s+|\w+|[^\s\w]+",
+    help=f"Runs with a {TIMEOUT_S:g} s time limit; it must not match the empty string.",
+)
+
+tok_patterns: list[tuple[str, str | None]] = []
+if with_tokenizers:
+    tok_patterns = [(tok.id, tok.pattern) for tok in load_selected()]
+    without = [tid for tid, pat in tok_patterns if pat is None]
+    if without:
+        st.caption(
+            f"No regex of their own (SentencePiece, or not a byte-level BPE): {', '.join(without)}."
+        )
+choices = pattern_choices(named, tok_patterns, custom.strip())
+if not choices:
+    st.info("Choose at least one pattern, or type your own.")
+    st.stop()
+if source is None:
+    st.stop()
+text = source.text
+
+results: list[tuple[PatternChoice, np.ndarray]] = []
+rows = []
+with st.spinner("Splitting ..."):
+    for choice in choices:
+        arr, stats, err = split_text(text, choice.pattern)
+        if err is not None:
+            _show_error(choice, err)
+            continue
+        results.append((choice, arr))
+        rows.append(pattern_row(choice, stats))
+
+if not results:
+    st.stop()
+st.subheader("Chunks per pattern")
+st.caption(
+    "`distinct_chunks` bounds the whole-chunk tokens BPE could learn from this text; "
+    "`unmatched_chunks` is text the pattern did not match (kept as its own chunk); "
+    "`longest_chunk` shows newlines and tabs as \\n, \\t and spaces as ·."
+)
+ratio = st.column_config.NumberColumn(format="%.2f")
+table_with_download(
+    pattern_table(rows),
+    "regex_splits.csv",
+    key="regex_csv",
+    column_config={"chunks_per_line": ratio, "mean_chunk_bytes": ratio},
+)
+
+st.subheader("Chunks")
+n_lines = count_lines(text)
+c1, c2 = st.columns([2, 1])
+with c1:
+    layout = st.radio("Layout", ["Side by side", "Stacked"], horizontal=True, key="regex_layout")
+with c2:
+    first_line = st.number_input(
+        "Draw from line", min_value=1, max_value=max(n_lines, 1), value=1, key="regex_from_line"
+    )
+st.caption(
+    f"Each view draws at most {MAX_DRAWN_CHUNKS:,} chunks, from the chosen line on; the table "
+    "counts them all. Hover a chunk for its index; hatched red = not matched by the pattern. "
+    "The patterns' exact text is at the bottom of the page."
+)
+st.html(css() + SCROLL_CSS)
+for cell, (choice, arr) in zip(_grid(len(results), layout == "Stacked"), results, strict=True):
+    html, note = drawn(text, choice.pattern, int(first_line))
+    with cell:
+        st.markdown(f"**{choice.label}** · {len(arr):,} chunks")
+        st.html(f'<div class="td-scroll">{html}</div>')
+        if note:
+            st.caption(note)
+
+st.subheader("Patterns and sources")
+for choice, _arr in results:
+    st.markdown(f"**{choice.label}**")
+    st.code(choice.pattern or "(none: the whole text is one chunk)", language=None, wrap_lines=True)
+    st.caption(f"Source: {choice.source}" + (f". {choice.note}" if choice.note else ""))

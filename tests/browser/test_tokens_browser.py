@@ -1,0 +1,137 @@
+"""The Tokens and Regex splits pages in a real browser: views drawn, edits applied, CSV, uploads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import assert_no_exception, screenshot_dir, wait_idle
+
+pytestmark = pytest.mark.browser
+
+CODE = (
+    "class Parser:\n"
+    "    def parse_expression(self, tokens: list[str]) -> int:\n"
+    "        total = 0  # <script>alert(1)</script>\n"
+    "        for token in tokens:\n"
+    "\t\ttotal += int(token, 16) * 1_000_000\n"
+    "        return total\n"
+)
+
+
+def _open(page, server_url: str, path: str) -> None:
+    # A direct URL: the pages live in app_pages/ (not pages/), so Streamlit never treats them
+    # as old-style pages and app.py (sidebar, navigation) always runs first.
+    page.goto(f"{server_url}/{path}")
+    page.wait_for_selector(".tokdash-view")
+    wait_idle(page)
+
+
+def _screenshot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to it."""
+    height = page.evaluate(
+        "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000"
+    )
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 6000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(screenshot_dir() / name), full_page=True)
+
+
+def _set_text(page, text: str) -> None:
+    area = page.get_by_role("textbox", name="Code or text")
+    area.fill(text)
+    area.press("Control+Enter")
+    wait_idle(page)
+
+
+def test_tokens_page(server_url, page):
+    _open(page, server_url, "tokens")
+    assert_no_exception(page)
+    views = page.locator(".tokdash-view")
+    assert views.count() >= 2  # the default selection has several tokenizers
+    _set_text(page, CODE)
+    assert_no_exception(page)
+    n = views.count()
+    assert n >= 2
+    for i in range(n):
+        view = views.nth(i)
+        assert view.locator("span.tok").count() > 20
+        assert "parse_expression" in view.inner_text()
+        assert "<script>" in view.inner_text()  # escaped, drawn as text
+    title = views.first.locator("span.tok").first.get_attribute("title") or ""
+    assert "id " in title and "b'" in title  # hover: token id and its bytes
+    assert page.locator('[data-testid="stMetric"]').count() == n
+    page.get_by_text("Stacked").click()
+    wait_idle(page)
+    assert_no_exception(page)
+    _screenshot(page, "tokens.png")
+
+
+def test_tokens_per_line_csv_download(server_url, page):
+    _open(page, server_url, "tokens")
+    _set_text(page, CODE)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download tokens_per_line.csv").click()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
+    header, *rows = text.strip().splitlines()
+    assert header.startswith("line,") and header.endswith(",spread,text")
+    assert len(rows) == CODE.count("\n")
+    assert rows[1].startswith("2,") and "parse_expression" in rows[1]
+
+
+def test_tokens_upload_binary_then_text(server_url, page):
+    _open(page, server_url, "tokens")
+    page.get_by_text("Upload a file").click()
+    wait_idle(page)
+    uploader = page.get_by_test_id("stMain").get_by_test_id("stFileUploaderDropzoneInput")
+    uploader.set_input_files(
+        files=[
+            {
+                "name": "blob.bin",
+                "mimeType": "application/octet-stream",
+                "buffer": b"\x89PNG\x00\x01",
+            }
+        ]
+    )
+    wait_idle(page)
+    assert_no_exception(page)
+    error = page.locator('[data-testid="stAlertContentError"]')
+    assert "binary file" in error.first.inner_text()
+    latin1 = "caf\xe9 = 1\n".encode("latin-1")
+    uploader.set_input_files(files=[{"name": "old.py", "mimeType": "text/plain", "buffer": latin1}])
+    wait_idle(page)
+    assert "not UTF-8" in error.first.inner_text()
+    good = CODE.encode("utf-8")
+    uploader.set_input_files(
+        files=[{"name": "parser.py", "mimeType": "text/plain", "buffer": good}]
+    )
+    wait_idle(page)
+    assert_no_exception(page)
+    assert "parse_expression" in page.locator(".tokdash-view").first.inner_text()
+
+
+def test_regex_splits_page(server_url, page):
+    _open(page, server_url, "regex_splits")
+    assert_no_exception(page)
+    _set_text(page, CODE)
+    views = page.locator(".tokdash-view")
+    assert views.count() >= 5
+    assert views.first.locator("span.chunk").count() > 10
+    custom = page.get_by_role("textbox", name="Custom pattern")
+    custom.fill("(a|")
+    custom.press("Enter")
+    wait_idle(page)
+    assert_no_exception(page)
+    assert "Invalid regex" in page.locator('[data-testid="stAlertContentError"]').first.inner_text()
+    assert views.count() >= 5  # the other patterns are still drawn
+    custom.fill(r"\s+|\w+|[^\s\w]+")
+    custom.press("Enter")
+    wait_idle(page)
+    assert_no_exception(page)
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download regex_splits.csv").click()
+    csv = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert csv.startswith("pattern,chunks,") and "Custom" in csv
+    _screenshot(page, "regex_splits.png")
