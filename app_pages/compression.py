@@ -68,7 +68,11 @@ cols = st.columns(min(len(overall), 4))
 for i, (tid, row) in enumerate(overall.iterrows()):
     nsl = "" if row["nsl"] != row["nsl"] else f"NSL {row['nsl']:.3f}"
     cols[i % len(cols)].metric(
-        f"{tid}: bytes/token", f"{row['bytes_per_token']:.3f}", nsl or None, delta_color="off"
+        f"{tid}: bytes/token",
+        f"{row['bytes_per_token']:.3f}",
+        nsl or None,
+        delta_color="off",
+        delta_arrow="off",
     )
 
 metric = st.radio(

@@ -49,7 +49,9 @@ else:
         if stats["nsl"] is not None and base is not None and tok.id != base.id:
             delta = f"NSL {stats['nsl']:.2f} vs {base.id}"
         with cols[i % len(cols)]:
-            st.metric(f"{tok.id}: tokens", f"{len(ids):,}", delta, delta_color="off")
+            st.metric(
+                f"{tok.id}: tokens", f"{len(ids):,}", delta, delta_color="off", delta_arrow="off"
+            )
             st.caption(f"{stats['bytes_per_token']:.2f} bytes/token · vocab {tok.vocab_size:,}")
     for tok, ids, spans in encoded[:4]:
         st.markdown(f"**{tok.name}** (`{tok.id}`): {len(ids)} tokens")

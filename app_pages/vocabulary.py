@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from tokdash import charts, metrics
-from tokdash.compare import language_counts, run_comparison, vocab_table
+from tokdash.compare import run_comparison, vocab_table
 from tokdash.errors import TokdashError
 from tokdash.ui import cache
 from tokdash.ui.sidebar import corpus_key, load_selected, selected_corpus, tokenizer_key
@@ -48,7 +48,7 @@ st.plotly_chart(charts.utilization_bars(vocab), width="stretch")
 curves = {}
 hists = []
 for tok in toks:
-    counts = language_counts(cmp.encodings[tok.id], lang_arg)
+    counts = cmp.encodings[tok.id].counts(lang_arg)
     curves[tok.id] = metrics.zipf_curve(counts)
     h = metrics.token_length_histogram(counts, tok.vocab_bytes(), weighted=True)
     hists.append(h.assign(tokenizer=tok.id))
@@ -63,7 +63,7 @@ table_with_download(vocab, "vocabulary.csv", key="dl_vocab", width="stretch")
 st.subheader("Top and unused tokens")
 pick = st.selectbox("Tokenizer", [t.id for t in toks], key="voc_tok")
 tok = next(t for t in toks if t.id == pick)
-counts = language_counts(cmp.encodings[tok.id], lang_arg)
+counts = cmp.encodings[tok.id].counts(lang_arg)
 n_top = st.slider("How many top tokens", 10, 500, 50, key="voc_top")
 top_col, unused_col = st.columns(2)
 with top_col:

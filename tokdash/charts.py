@@ -72,12 +72,12 @@ def utilization_bars(vocab: pd.DataFrame) -> go.Figure:
         y="vocab_utilization",
         color="tokenizer",
         barmode="group",
-        labels={"vocab_utilization": "share of the vocabulary used (0-1)"},
+        labels={"vocab_utilization": "share of the vocabulary used"},
         hover_data=["vocab_used", "vocab_size"],
         title="Vocabulary utilization",
     )
     fig.update_layout(**_LAYOUT)
-    fig.update_yaxes(range=[0, 1])
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return fig
 
 

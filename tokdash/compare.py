@@ -94,18 +94,6 @@ def run_comparison(
     )
 
 
-def language_counts(enc: CorpusEncoding, language: str | None = None):
-    """Unigram id counts of one language, or of the whole corpus when ``language`` is None."""
-    import numpy as np
-
-    if language is not None:
-        return enc.unigram[language]
-    total = np.zeros(enc.vocab_size, dtype=np.int64)
-    for counts in enc.unigram.values():
-        total[: len(counts)] += counts[: enc.vocab_size]
-    return total
-
-
 def vocab_table(cmp: Comparison, tokenizers: Sequence[Tokenizer], alpha: float = 2.5):
     """Vocabulary statistics per tokenizer x language (plus ``ALL``)."""
     rows = []
@@ -113,7 +101,7 @@ def vocab_table(cmp: Comparison, tokenizers: Sequence[Tokenizer], alpha: float =
         enc = cmp.encodings[tok.id]
         vb = tok.vocab_bytes()
         for language in [*sorted(enc.unigram), None]:
-            counts = language_counts(enc, language)
+            counts = enc.counts(language)
             used = int((counts > 0).sum())
             rows.append(
                 {

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, screenshot_dir, wait_idle
+from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 def test_home_live_example(server_url, page):
     page.goto(server_url)
+    page.wait_for_selector(".tokdash-view span.tok", timeout=120_000)
     wait_idle(page)
     assert page.get_by_text("what your tokenizer does to your code").count() > 0
     views = page.locator(".tokdash-view")
@@ -26,11 +27,12 @@ def test_home_live_example(server_url, page):
     wait_idle(page)
     assert_no_exception(page)
     assert "<script>" in views.first.inner_text()  # escaped, drawn as text
-    page.screenshot(path=str(screenshot_dir() / "home.png"), full_page=True)
+    full_screenshot(page, "home.png")
 
 
 def test_catalog_csv_download(server_url, page):
     page.goto(f"{server_url}/catalog")
+    page.get_by_role("button", name="Download catalog.csv").wait_for(timeout=120_000)
     wait_idle(page)
     assert_no_exception(page)
     with page.expect_download() as dl:
@@ -39,4 +41,4 @@ def test_catalog_csv_download(server_url, page):
     text = Path(path).read_text(encoding="utf-8")
     assert text.startswith("id,name,family,vocab_size")
     assert "cl100k_base" in text and "llama2" in text
-    page.screenshot(path=str(screenshot_dir() / "catalog.png"), full_page=True)
+    full_screenshot(page, "catalog.png")

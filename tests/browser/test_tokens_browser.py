@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, screenshot_dir, wait_idle
+from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -26,16 +26,6 @@ def _open(page, server_url: str, path: str) -> None:
     page.goto(f"{server_url}/{path}")
     page.wait_for_selector(".tokdash-view")
     wait_idle(page)
-
-
-def _screenshot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to it."""
-    height = page.evaluate(
-        "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000"
-    )
-    page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 6000)})
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(screenshot_dir() / name), full_page=True)
 
 
 def _set_text(page, text: str) -> None:
@@ -65,7 +55,7 @@ def test_tokens_page(server_url, page):
     page.get_by_text("Stacked").click()
     wait_idle(page)
     assert_no_exception(page)
-    _screenshot(page, "tokens.png")
+    full_screenshot(page, "tokens.png")
 
 
 def test_tokens_per_line_csv_download(server_url, page):
@@ -134,4 +124,4 @@ def test_regex_splits_page(server_url, page):
         page.get_by_role("button", name="Download regex_splits.csv").click()
     csv = Path(dl.value.path()).read_text(encoding="utf-8")
     assert csv.startswith("pattern,chunks,") and "Custom" in csv
-    _screenshot(page, "regex_splits.png")
+    full_screenshot(page, "regex_splits.png")
