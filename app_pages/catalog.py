@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from tokdash.catalog import ENTRIES, NOT_AVAILABLE_OFFLINE
-from tokdash.tokenizers.registry import availability, fetch_all
+from tokdash.catalog import NOT_AVAILABLE_OFFLINE
+from tokdash.tokenizers.registry import catalog_rows, fetch_all
 from tokdash.ui.widgets import table_with_download
 
 st.title("Tokenizer catalog")
@@ -13,24 +13,7 @@ st.caption(
     "each is checked against a known encoding. Licences are those of the vocabularies."
 )
 
-rows = []
-for entry in ENTRIES:
-    av = availability(entry)
-    rows.append(
-        {
-            "id": entry.id,
-            "name": entry.name,
-            "family": entry.family,
-            "vocab_size": entry.vocab_size,
-            "available": av.available,
-            "status": av.reason,
-            "source": entry.source_label,
-            "licence": entry.licence,
-            "check": f"{entry.check_text!r} -> {list(entry.check_ids)}",
-            "notes": entry.notes,
-        }
-    )
-table = pd.DataFrame(rows)
+table = pd.DataFrame(catalog_rows())
 table_with_download(table, "catalog.csv", key="dl_catalog", width="stretch")
 
 missing = table[~table["available"]]

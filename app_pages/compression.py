@@ -3,16 +3,7 @@
 import streamlit as st
 
 from tokdash import charts, metrics
-from tokdash.compare import run_comparison
-from tokdash.errors import TokdashError
 from tokdash.ui import cache
-from tokdash.ui.sidebar import (
-    base_tokenizer,
-    corpus_key,
-    load_selected,
-    selected_corpus,
-    tokenizer_key,
-)
 from tokdash.ui.widgets import table_with_download
 
 st.title("Compression")
@@ -23,32 +14,13 @@ st.caption(
     "window and more characters per generated token."
 )
 
-toks = load_selected()
-base = base_tokenizer()
-corpus = selected_corpus()
-if not toks or corpus is None:
-    st.info("Pick tokenizers and a corpus in the sidebar.")
-    st.stop()
-if not corpus.documents:
-    st.error("The corpus has no usable document.")
-    st.stop()
-
-ckey = corpus_key()
 alpha = st.sidebar.number_input(
     "Rényi alpha", min_value=0.0, max_value=10.0, value=2.5, step=0.5, key="cmp_alpha"
 )
 bar = st.progress(0.0, text="Encoding ...")
-try:
-    cmp = run_comparison(
-        toks,
-        corpus.documents,
-        base,
-        progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg),
-        encode=lambda tok, docs: cache.corpus_encoding(tok, tokenizer_key(tok), docs, ckey),
-    )
-except TokdashError as exc:
-    st.error(str(exc))
-    st.stop()
+toks, corpus, cmp = cache.selection_comparison(
+    with_base=True, progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg)
+)
 bar.empty()
 table = cmp.table(alpha=alpha)
 

@@ -4,10 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from tokdash import charts, metrics
-from tokdash.compare import run_comparison, vocab_table
-from tokdash.errors import TokdashError
+from tokdash.compare import vocab_table
 from tokdash.ui import cache
-from tokdash.ui.sidebar import corpus_key, load_selected, selected_corpus, tokenizer_key
 from tokdash.ui.widgets import table_with_download
 
 st.title("Vocabulary")
@@ -17,26 +15,7 @@ st.caption(
     "token occurrences that are only spaces, tabs or newlines (indentation)."
 )
 
-toks = load_selected()
-corpus = selected_corpus()
-if not toks or corpus is None:
-    st.info("Pick tokenizers and a corpus in the sidebar.")
-    st.stop()
-if not corpus.documents:
-    st.error("The corpus has no usable document.")
-    st.stop()
-
-ckey = corpus_key()
-try:
-    cmp = run_comparison(
-        toks,
-        corpus.documents,
-        None,
-        encode=lambda tok, docs: cache.corpus_encoding(tok, tokenizer_key(tok), docs, ckey),
-    )
-except TokdashError as exc:
-    st.error(str(exc))
-    st.stop()
+toks, corpus, cmp = cache.selection_comparison(with_base=False)
 
 languages = ["ALL", *corpus.languages]
 language = st.selectbox("Language", languages, key="voc_language")

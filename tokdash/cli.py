@@ -17,25 +17,9 @@ def _progress(msg: str) -> None:
 
 def cmd_tokenizers(args: argparse.Namespace) -> int:
     """List the catalog with availability and source."""
-    from tokdash.catalog import ENTRIES
-    from tokdash.tokenizers.registry import availability
+    from tokdash.tokenizers.registry import catalog_rows
 
-    rows = []
-    for entry in ENTRIES:
-        av = availability(entry)
-        rows.append(
-            {
-                "id": entry.id,
-                "name": entry.name,
-                "family": entry.family,
-                "vocab_size": entry.vocab_size,
-                "available": av.available,
-                "status": av.reason,
-                "source": entry.source_label,
-                "licence": entry.licence,
-                "hub_id": entry.hub_id,
-            }
-        )
+    rows = catalog_rows()
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

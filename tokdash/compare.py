@@ -18,24 +18,7 @@ from tokdash.tokenizers import Tokenizer
 Progress = Callable[[str, float], None]
 
 #: The columns `python -m tokdash compare --out` writes, in order.
-COMPARE_COLUMNS = [
-    "tokenizer",
-    "language",
-    "documents",
-    "bytes",
-    "chars",
-    "lines",
-    "tokens",
-    "bytes_per_token",
-    "chars_per_token",
-    "tokens_per_line",
-    "fertility",
-    "nsl",
-    "vocab_size",
-    "vocab_used",
-    "vocab_utilization",
-    "renyi_efficiency",
-]
+COMPARE_COLUMNS = list(metrics.TABLE_COLUMNS)
 
 
 @dataclass

@@ -264,6 +264,29 @@ def availability(entry: CatalogEntry) -> Availability:
     )
 
 
+def catalog_rows() -> list[dict]:
+    """One row per catalog entry with its availability (the CLI listing and the Catalog page)."""
+    rows = []
+    for entry in ENTRIES:
+        av = availability(entry)
+        rows.append(
+            {
+                "id": entry.id,
+                "name": entry.name,
+                "family": entry.family,
+                "vocab_size": entry.vocab_size,
+                "available": av.available,
+                "status": av.reason,
+                "source": entry.source_label,
+                "licence": entry.licence,
+                "hub_id": entry.hub_id,
+                "check": f"{entry.check_text!r} -> {list(entry.check_ids)}",
+                "notes": entry.notes,
+            }
+        )
+    return rows
+
+
 def fetch_all(progress: Progress | None = None) -> dict[str, str]:
     """Fetch, convert, load and verify every catalog entry; returns id -> 'ok' or the error."""
     results: dict[str, str] = {}
