@@ -72,3 +72,19 @@ def test_planned_pages_render(page):
     assert not at.exception, at.exception
     assert at.info  # says what is coming, with no numbers
     assert not at.metric and not at.dataframe
+
+
+def test_missing_corpus_folder_is_an_error_not_a_traceback(tmp_path):
+    at = app()
+    at.session_state["td_corpus"] = "folder"
+    at.session_state["td_corpus_folder"] = str(tmp_path / "does-not-exist")
+    at.switch_page("app_pages/compression.py").run()
+    assert not at.exception
+    assert at.error and "does-not-exist" in at.error[0].value
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "bad.py").write_bytes(b"\xff\xfe\x00\x01binary")
+    at.session_state["td_corpus_folder"] = str(empty)
+    at.switch_page("app_pages/compression.py").run()
+    assert not at.exception
+    assert at.error and "bad.py" in at.error[0].value
