@@ -11,7 +11,7 @@ from tokdash.pretokenize import PATTERNS, count_lines
 from tokdash.render import css, render_chunks
 from tokdash.ui.sidebar import load_selected
 from tokdash.ui.text_source import text_source
-from tokdash.ui.widgets import table_with_download
+from tokdash.ui.widgets import table_with_download, view_grid
 from tokdash.views import (
     DRAW_LIMIT,
     PatternChoice,
@@ -63,16 +63,6 @@ def _show_error(choice: PatternChoice, message: str) -> None:
     st.error(f"{who} cannot be used: {head}")
     if detail:
         st.code(detail, language=None)
-
-
-def _grid(n: int, stacked: bool) -> list:
-    if stacked:
-        return [st.container() for _ in range(n)]
-    per_row = n if n <= 3 else (2 if n == 4 else 3)
-    cells: list = []
-    while len(cells) < n:
-        cells.extend(st.columns(per_row, gap="small"))
-    return cells[:n]
 
 
 st.title("Regex splits")
@@ -164,7 +154,7 @@ st.caption(
     "The patterns' exact text is at the bottom of the page."
 )
 st.html(css() + SCROLL_CSS)
-for cell, (choice, arr) in zip(_grid(len(results), layout == "Stacked"), results, strict=True):
+for cell, (choice, arr) in zip(view_grid(len(results), layout == "Stacked"), results, strict=True):
     html, note = drawn(text, choice.pattern, int(first_line))
     with cell:
         st.markdown(f"**{choice.label}** · {len(arr):,} chunks")

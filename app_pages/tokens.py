@@ -13,7 +13,7 @@ from tokdash.render import css, render_spans
 from tokdash.tokenizers import Tokenizer
 from tokdash.ui.sidebar import base_tokenizer, load_selected, tokenizer_key
 from tokdash.ui.text_source import text_source
-from tokdash.ui.widgets import table_with_download
+from tokdash.ui.widgets import table_with_download, view_grid
 from tokdash.views import (
     DRAW_LIMIT,
     TokenView,
@@ -90,17 +90,6 @@ def _finite(x) -> bool:
 def _num(x, digits: int = 2) -> str:
     """A ratio for a caption; a dash when undefined (no tokens, e.g. a text a normalizer drops)."""
     return f"{x:.{digits}f}" if _finite(x) else "–"
-
-
-def _grid(n: int, stacked: bool) -> list:
-    """One container per view: full width when stacked, else rows of at most 3 columns."""
-    if stacked:
-        return [st.container() for _ in range(n)]
-    per_row = n if n <= 3 else (2 if n == 4 else 3)
-    cells: list = []
-    while len(cells) < n:
-        cells.extend(st.columns(per_row, gap="small"))
-    return cells[:n]
 
 
 st.title("Tokens")
@@ -186,7 +175,7 @@ st.caption(
     f"and the tables below cover the whole text ({n_lines:,} lines)."
 )
 st.html(css() + SCROLL_CSS)
-for cell, (tok, view) in zip(_grid(len(views), layout == "Stacked"), views, strict=True):
+for cell, (tok, view) in zip(view_grid(len(views), layout == "Stacked"), views, strict=True):
     html, note = drawn(tok, tokenizer_key(tok), text, int(first_line))
     with cell:
         st.markdown(f"**{tok.id}** · {view.n_tokens:,} tokens · vocab {tok.vocab_size:,}")

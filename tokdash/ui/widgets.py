@@ -21,3 +21,14 @@ def table_with_download(df: pd.DataFrame, filename: str, *, key: str, **kwargs) 
         mime="text/csv",
         key=key,
     )
+
+
+def view_grid(n: int, stacked: bool) -> list:
+    """One container per view: full width when stacked, else rows of at most 3 columns."""
+    if stacked:
+        return [st.container() for _ in range(n)]
+    per_row = n if n <= 3 else (2 if n == 4 else 3)
+    cells: list = []
+    while len(cells) < n:
+        cells.extend(st.columns(per_row, gap="small"))
+    return cells[:n]
