@@ -10,7 +10,7 @@ import streamlit as st
 from tokdash import corpus as corpus_lib
 from tokdash.catalog import CATALOG, ENTRIES, PAPER_BASE
 from tokdash.errors import TokdashError
-from tokdash.settings import DEFAULT_TOKENIZERS, hosted_mode
+from tokdash.settings import DEFAULT_TOKENIZERS, hosted_mode, max_upload_bytes
 from tokdash.tokenizers import Tokenizer, load_path
 from tokdash.tokenizers.registry import is_cached
 from tokdash.ui import cache
@@ -67,6 +67,12 @@ def _on_add_upload() -> None:
     up = st.session_state.get("td_tok_upload")
     if up is None:
         st.session_state["td_tok_error"] = "Choose a tokenizer file first."
+        return
+    if up.size > max_upload_bytes():
+        st.session_state["td_tok_error"] = (
+            f"{up.name} is {up.size / 1e6:.1f} MB; the limit here is "
+            f"{max_upload_bytes() / 1e6:.0f} MB."
+        )
         return
     folder = _session_dir() / "tokenizers"
     folder.mkdir(parents=True, exist_ok=True)
@@ -168,7 +174,13 @@ def _corpus_picker() -> None:
         files = st.sidebar.file_uploader(
             "Source files or a .zip", accept_multiple_files=True, key="td_corpus_upload"
         )
-        if files:
+        total = sum(f.size for f in files or [])
+        if files and total > max_upload_bytes():
+            st.sidebar.error(
+                f"The upload is {total / 1e6:.1f} MB; the limit here is "
+                f"{max_upload_bytes() / 1e6:.0f} MB. Upload fewer or smaller files."
+            )
+        elif files:
             sig = tuple((f.name, f.size) for f in files)
             if ss.get("td_upload_sig") != sig:
                 try:
