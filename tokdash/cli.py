@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -10,8 +11,12 @@ from pathlib import Path
 
 from tokdash.errors import TokdashError
 
+# Modules that add subcommands: each has ``register(subparsers)`` and keeps its own options.
+COMMAND_MODULES: tuple[str, ...] = ()
 
-def _progress(msg: str) -> None:
+
+def progress(msg: str) -> None:
+    """A progress line on stderr (stdout stays clean for CSV)."""
     print(msg, file=sys.stderr, flush=True)
 
 
@@ -43,7 +48,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         if not args.quiet:
             print("all catalog vocabularies are cached")
         return 0
-    results = fetch_all(progress=None if args.quiet else _progress)
+    results = fetch_all(progress=None if args.quiet else progress)
     bad = {k: v for k, v in results.items() if v != "ok"}
     for k, v in results.items():
         print(f"{k}: {v}")
@@ -70,7 +75,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
         text = args.text
     else:
         raise TokdashError("give a TEXT argument or --file PATH")
-    tok = get_tokenizer(args.tokenizer, progress=_progress)
+    tok = get_tokenizer(args.tokenizer, progress=progress)
     ids = tok.encode(text, add_special_tokens=args.special)
     if args.pieces:
         out = [
@@ -88,32 +93,33 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from tokdash.corpus import resolve_corpus
     from tokdash.tokenizers import get_tokenizer
 
-    toks = [get_tokenizer(t, progress=_progress) for t in dict.fromkeys(args.tokenizer)]
-    base = get_tokenizer(args.base, progress=_progress) if args.base else None
+    toks = [get_tokenizer(t, progress=progress) for t in dict.fromkeys(args.tokenizer)]
+    base = get_tokenizer(args.base, progress=progress) if args.base else None
     corpus = resolve_corpus(args.corpus)
     if args.language:
         corpus = corpus.filter(args.language)
     for skipped in corpus.skipped[:5]:
-        _progress(f"skipped {skipped.source}: {skipped.reason}")
+        progress(f"skipped {skipped.source}: {skipped.reason}")
     if len(corpus.skipped) > 5:
-        _progress(f"... and {len(corpus.skipped) - 5} more files skipped")
-    _progress(
+        progress(f"... and {len(corpus.skipped) - 5} more files skipped")
+    progress(
         f"corpus {corpus.name}: {len(corpus.documents)} documents, {corpus.n_bytes:,} bytes, "
         f"languages {', '.join(corpus.languages)}"
     )
-    cmp = run_comparison(toks, corpus.documents, base, progress=lambda msg, _f: _progress(msg))
+    cmp = run_comparison(toks, corpus.documents, base, progress=lambda msg, _f: progress(msg))
     table = cmp.table(alpha=args.alpha)
-    _write_csv(table, args.out)
+    write_csv(table, args.out)
     if args.per_document:
-        _write_csv(cmp.per_document(), args.per_document)
+        write_csv(cmp.per_document(), args.per_document)
     if args.vocab:
-        _write_csv(vocab_table(cmp, toks), args.vocab)
+        write_csv(vocab_table(cmp, toks), args.vocab)
     if args.out != "-":
         print(table.to_string(index=False, max_rows=60))
     return 0
 
 
-def _write_csv(df, path: str) -> None:
+def write_csv(df, path: str) -> None:
+    """Write ``df`` as CSV to ``path`` ('-': stdout); a write failure is a TokdashError."""
     if path == "-":
         sys.stdout.write(df.to_csv(index=False))
         return
@@ -122,7 +128,7 @@ def _write_csv(df, path: str) -> None:
         df.to_csv(path, index=False)
     except OSError as exc:
         raise TokdashError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    _progress(f"wrote {path} ({len(df)} rows)")
+    progress(f"wrote {path} ({len(df)} rows)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alpha", type=float, default=2.5, help="Renyi efficiency order (default 2.5)")
     p.add_argument("--language", action="append", help="keep only these languages (repeatable)")
     p.set_defaults(func=cmd_compare)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 

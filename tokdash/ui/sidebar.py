@@ -46,7 +46,7 @@ def _label(spec: str) -> str:
     return f"{entry.id} · {entry.name}{mark}"
 
 
-def _session_dir() -> Path:
+def session_dir() -> Path:
     """A temporary folder private to this browser session (uploads, trained tokenizers)."""
     ss = st.session_state
     if "td_session_dir" not in ss:
@@ -54,7 +54,8 @@ def _session_dir() -> Path:
     return Path(ss["td_session_dir"])
 
 
-def _remember_custom(tok: Tokenizer) -> None:
+def add_session_tokenizer(tok: Tokenizer) -> None:
+    """Make ``tok`` (uploaded, trained, ...) pickable on every page of this session; select it."""
     ss = st.session_state
     ss[CUSTOM_KEY][tok.id] = tok
     ss.setdefault("td_custom_keys", {})[tok.id] = _fingerprint(tok)
@@ -74,12 +75,12 @@ def _on_add_upload() -> None:
             f"{max_upload_bytes() / 1e6:.0f} MB."
         )
         return
-    folder = _session_dir() / "tokenizers"
+    folder = session_dir() / "tokenizers"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / (Path(up.name).name or "tokenizer")
     target.write_bytes(up.getvalue())
     try:
-        _remember_custom(load_path(target, name=target.name))
+        add_session_tokenizer(load_path(target, name=target.name))
         st.session_state["td_tok_error"] = None
     except TokdashError as exc:
         st.session_state["td_tok_error"] = str(exc)
@@ -91,7 +92,7 @@ def _on_add_path() -> None:
         st.session_state["td_tok_error"] = "Type a file or folder path first."
         return
     try:
-        _remember_custom(load_path(Path(path).expanduser()))
+        add_session_tokenizer(load_path(Path(path).expanduser()))
         st.session_state["td_tok_error"] = None
     except TokdashError as exc:
         st.session_state["td_tok_error"] = str(exc)
