@@ -64,7 +64,8 @@ def _encode_all(toks: list[Tokenizer], text: str) -> list[tuple[Tokenizer, Token
             try:
                 out.append((tok, encoded(tok, tokenizer_key(tok), text)))
             except TokdashError as exc:
-                st.error(f"{tok.id}: {exc}")
+                msg = str(exc)
+                st.error(msg if msg.startswith(tok.id) else f"{tok.id}: {msg}")
             except Exception as exc:  # a backend failing on odd input must not kill the page
                 st.error(f"{tok.id} could not encode this text ({type(exc).__name__}: {exc}).")
     return out

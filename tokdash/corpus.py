@@ -51,6 +51,10 @@ LANGUAGE_BY_EXTENSION: dict[str, str] = {
 SKIP_DIRS = frozenset({"node_modules", "__pycache__", ".git", ".venv", "venv", "__MACOSX"})
 
 MB = 1_000_000
+#: Longest line a document may have. Real source lines are far shorter (the StarCoder data
+#: pipeline drops files with any line over 1,000 characters); a megabyte-long line is minified,
+#: generated or binary-like, and would take tokenizers minutes and gigabytes to encode.
+MAX_LINE_BYTES = 1 * MB
 _SNIFF_BYTES = 8192
 _BOM = b"\xef\xbb\xbf"
 
@@ -146,6 +150,19 @@ def _too_large(size: int, limit: int) -> str:
     return f"too large ({_mb(size)} > {limit / MB:g} MB limit)"
 
 
+def longest_line(data: bytes) -> tuple[int, int]:
+    """``(length, line_number)`` of the longest line of ``data`` in bytes (1-based line number)."""
+    if not data:
+        return 0, 1
+    import numpy as np
+
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    bounds = np.concatenate(([-1], ends, [len(data)]))
+    lengths = np.diff(bounds) - 1
+    k = int(lengths.argmax())
+    return int(lengths[k]), k + 1
+
+
 def decode_document(name: str, data: bytes) -> str | Skipped:
     """UTF-8 text of ``data`` (leading BOM removed), or `Skipped` with the reason; never raises."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -161,6 +178,14 @@ def decode_document(name: str, data: bytes) -> str | Skipped:
         return Skipped(name, f"not UTF-8 (invalid byte 0x{data[offset]:02x} at offset {offset})")
     if not text or text.isspace():
         return Skipped(name, "empty file" if not text else "empty file (only whitespace)")
+    if len(data) > MAX_LINE_BYTES:
+        length, line = longest_line(data)
+        if length > MAX_LINE_BYTES:
+            return Skipped(
+                name,
+                f"line {line} is {_mb(length)} long (limit {MAX_LINE_BYTES / MB:g} MB per line): "
+                "minified or generated text, not source code; split it into lines to use it",
+            )
     return text
 
 

@@ -82,6 +82,22 @@ def _add(unigram: dict[str, np.ndarray], lang: str, counts: np.ndarray) -> None:
     unigram[lang] = prev
 
 
+def _encode_batch(tokenizer, batch: list) -> list[list[int]]:
+    """``encode_batch`` of the documents' texts; a failure names the document that caused it."""
+    try:
+        return tokenizer.encode_batch([d.text for d in batch])
+    except TokdashError as exc:
+        culprit = batch[0]
+        for doc in batch:
+            try:
+                tokenizer.encode(doc.text)
+            except TokdashError:
+                culprit = doc
+                break
+        source = getattr(culprit, "source", "?")
+        raise type(exc)(f"{exc} (document: {source})") from None
+
+
 def encode_corpus(
     tokenizer,
     documents: Iterable,
@@ -108,7 +124,7 @@ def encode_corpus(
     done = 0
     for i, j in _batches(sizes, batch_bytes):
         batch = docs[i:j]
-        encoded = tokenizer.encode_batch([d.text for d in batch])
+        encoded = _encode_batch(tokenizer, batch)
         if len(encoded) != len(batch):
             raise TokdashError(
                 f"{tokenizer.id}: encode_batch returned {len(encoded)} results for "

@@ -25,3 +25,7 @@ class CorpusError(TokdashError):
 
 class RegexError(TokdashError):
     """A pre-tokenization pattern that does not compile or that ran past its time limit."""
+
+
+class EncodeError(TokdashError):
+    """A tokenizer failed while encoding a text (e.g. its regex engine gave up on it)."""

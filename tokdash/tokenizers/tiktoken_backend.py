@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import tiktoken
 
-from tokdash.errors import TokenizerLoadError
+from tokdash.errors import EncodeError, TokenizerLoadError
 from tokdash.tokenizers.base import DEFAULT_THREADS, Tokenizer, TokenizerInfo
 
 
@@ -35,14 +35,29 @@ class TiktokenTokenizer(Tokenizer):
     def special_ids(self) -> frozenset[int]:
         return self._special
 
+    def _guarded(self, fn, *args, **kwargs):
+        """Call tiktoken; its Rust panics (a BaseException) become an `EncodeError`."""
+        try:
+            return fn(*args, **kwargs)
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise EncodeError(
+                f"{self.id}: tiktoken's encoder crashed on this text ({str(exc)[:120]}). "
+                "It happens on very long runs of spaces or tabs (about 100,000 or more in a "
+                "row) with o200k-style patterns: shorten or remove that run."
+            ) from None
+
     def encode(self, text: str, *, add_special_tokens: bool = False) -> list[int]:
         # tiktoken encodings have no BOS/EOS convention: nothing to add.
-        return self._enc.encode_ordinary(text)
+        return self._guarded(self._enc.encode_ordinary, text)
 
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool = False
     ) -> list[list[int]]:
-        return self._enc.encode_ordinary_batch(list(texts), num_threads=DEFAULT_THREADS)
+        return self._guarded(
+            self._enc.encode_ordinary_batch, list(texts), num_threads=DEFAULT_THREADS
+        )
 
     def count_batch(self, texts: Sequence[str]) -> np.ndarray:
         return np.fromiter((len(x) for x in self.encode_batch(texts)), dtype=np.int64)
