@@ -1,0 +1,30 @@
+"""Paper check page in a real browser: findings table, chart drawn, CSV download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
+from tokdash import paper
+
+pytestmark = pytest.mark.browser
+
+
+def test_paper_check_page(server_url, page):
+    page.goto(f"{server_url}/paper_check")
+    wait_idle(page)
+    page.wait_for_selector(".js-plotly-plot", timeout=180_000)
+    wait_idle(page)
+    assert_no_exception(page)
+    assert page.locator(".js-plotly-plot").count() == 1
+    assert page.get_by_text("NSL shown:").count() == 1
+    assert page.get_by_text("Measured here:").count() == 4
+    page.get_by_text("Findings as a table (CSV)").click()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download paper_check.csv").click()
+    lines = Path(dl.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join(paper.FINDING_COLUMNS)
+    wait_idle(page)
+    full_screenshot(page, "paper_check.png")
