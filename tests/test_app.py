@@ -11,7 +11,6 @@ PLACEHOLDERS = [
     "app_pages/train.py",
     "app_pages/speed.py",
     "app_pages/swap.py",
-    "app_pages/paper_check.py",
 ]
 
 
