@@ -8,7 +8,6 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 PLACEHOLDERS = [
-    "app_pages/train.py",
     "app_pages/speed.py",
     "app_pages/swap.py",
 ]

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from tokdash import corpus as corpus_lib
 from tokdash.catalog import CATALOG, ENTRIES, PAPER_BASE
@@ -20,6 +21,7 @@ CUSTOM_KEY = "td_custom"  # label -> Tokenizer loaded from this session's upload
 CORPUS_KEY = "td_corpus"
 UPLOAD_CORPUS_KEY = "td_upload_corpus"
 BASE_KEY = "td_base"
+PENDING_KEY = "td_pending_tokenizers"  # added while the picker was drawn: selected next run
 
 SAMPLE_PREFIX = "sample:"
 STDLIB = "stdlib"
@@ -60,7 +62,10 @@ def add_session_tokenizer(tok: Tokenizer) -> None:
     ss[CUSTOM_KEY][tok.id] = tok
     ss.setdefault("td_custom_keys", {})[tok.id] = _fingerprint(tok)
     if tok.id not in ss[TOK_KEY]:
-        ss[TOK_KEY] = [*ss[TOK_KEY], tok.id]
+        try:
+            ss[TOK_KEY] = [*ss[TOK_KEY], tok.id]
+        except StreamlitAPIException:  # the picker is already drawn: select it on the next run
+            ss.setdefault(PENDING_KEY, []).append(tok.id)
 
 
 def _on_add_upload() -> None:
@@ -101,6 +106,9 @@ def _on_add_path() -> None:
 def _tokenizer_picker() -> None:
     ss = st.session_state
     options = [e.id for e in ENTRIES] + list(ss[CUSTOM_KEY])
+    pending = [t for t in ss.pop(PENDING_KEY, []) if t not in ss[TOK_KEY]]
+    if pending:
+        ss[TOK_KEY] = [*ss[TOK_KEY], *pending]
     ss[TOK_KEY] = [s for s in ss[TOK_KEY] if s in options]
     st.sidebar.multiselect(
         "Tokenizers",
