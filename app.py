@@ -7,16 +7,16 @@ from tokdash.ui.sidebar import render_sidebar
 st.set_page_config(page_title="tokdash", page_icon="🔤", layout="wide")
 
 PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("app_pages/catalog.py", title="Catalog", icon="📚"),
-    st.Page("app_pages/tokens.py", title="Tokens", icon="🔍"),
-    st.Page("app_pages/regex_splits.py", title="Regex splits", icon="✂️"),
-    st.Page("app_pages/compression.py", title="Compression", icon="📦"),
-    st.Page("app_pages/vocabulary.py", title="Vocabulary", icon="🔠"),
-    st.Page("app_pages/train.py", title="Train", icon="🏋️"),
-    st.Page("app_pages/speed.py", title="Speed", icon="⏱️"),
-    st.Page("app_pages/swap.py", title="Swap", icon="🔁"),
-    st.Page("app_pages/paper_check.py", title="Paper check", icon="📄"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/catalog.py", title="Catalog", icon=":material/menu_book:"),
+    st.Page("app_pages/tokens.py", title="Tokens", icon=":material/search:"),
+    st.Page("app_pages/regex_splits.py", title="Regex splits", icon=":material/content_cut:"),
+    st.Page("app_pages/compression.py", title="Compression", icon=":material/compress:"),
+    st.Page("app_pages/vocabulary.py", title="Vocabulary", icon=":material/abc:"),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/speed.py", title="Speed", icon=":material/speed:"),
+    st.Page("app_pages/swap.py", title="Swap", icon=":material/swap_horiz:"),
+    st.Page("app_pages/paper_check.py", title="Paper check", icon=":material/article:"),
 ]
 
 pg = st.navigation(PAGES)
