@@ -1,10 +1,238 @@
-from tokdash.ui.placeholder import coming
+"""Swap: what changes when a pretrained model gets a new tokenizer (overlap, gain, FVT init)."""
 
-coming(
-    "Swap",
-    7,
-    [
-        "plan a tokenizer swap for a pretrained model: vocabulary overlap, expected gain on "
-        "your corpus, and embeddings initialised with Fast Vocabulary Transfer.",
-    ],
+import streamlit as st
+
+from tokdash import costmodel, transfer, transfer_plan
+from tokdash.errors import TokdashError
+from tokdash.settings import hosted_mode
+from tokdash.ui import swap_ui as ui
+from tokdash.ui.sidebar import BASE_KEY, corpus_key, load_selected, selected_corpus
+from tokdash.ui.widgets import table_with_download
+
+st.title("Swap")
+st.caption(
+    "Plan a tokenizer swap for a pretrained model: which tokens the two vocabularies share, what "
+    "the candidate buys on your corpus, and new embedding matrices initialised with Fast "
+    "Vocabulary Transfer (FVT: a new token's row is the mean of the old rows of the old tokens "
+    "that spell it), ready for fine-tuning. Tokens are compared by their exact bytes."
 )
+
+options = ui.tokenizer_options()
+ss = st.session_state
+ss.setdefault("swap_current", ss.get(BASE_KEY, "llama2"))
+if ss["swap_current"] not in options:
+    ss["swap_current"] = options[0]
+if ss.get("swap_candidate") not in options:
+    picked = [t for t in ss.get("td_tokenizers", []) if t != ss["swap_current"]]
+    ss["swap_candidate"] = picked[0] if picked else options[1]
+left, right = st.columns(2)
+left.selectbox("Model's current tokenizer", options, key="swap_current")
+right.selectbox(
+    "Candidate tokenizer",
+    options,
+    key="swap_candidate",
+    help="A catalog tokenizer, or one uploaded or trained in this session (sidebar).",
+)
+loaded = load_selected([ss["swap_current"], ss["swap_candidate"]])
+if len(loaded) != 2:
+    st.stop()
+old, new = loaded
+if old.id == new.id:
+    st.info("Pick two different tokenizers.")
+    st.stop()
+
+try:
+    the_plan = ui.plan(old, new)
+except TokdashError as exc:
+    st.error(str(exc))
+    st.stop()
+
+# ---------------------------------------------------------------- overlap
+st.header("Vocabulary overlap")
+overlap = transfer_plan.overlap_table(plan=the_plan)
+counts = dict(zip(overlap["what"], overlap["tokens"], strict=True))
+cols = st.columns(4)
+cols[0].metric("Shared tokens", f"{counts['shared (same bytes in both)']:,}")
+cols[1].metric(f"Only in {old.id}", f"{counts['only in current']:,}")
+cols[2].metric(f"Only in {new.id}", f"{counts['only in candidate']:,}")
+cols[3].metric(
+    "Special / unused ids skipped",
+    f"{the_plan.old_index.skipped:,} / {the_plan.new_index.skipped:,}",
+    help="Special/control tokens, ids without bytes and duplicate byte strings (current / "
+    "candidate) are left out of the comparison.",
+)
+hist = transfer_plan.pieces_histogram(the_plan)
+chart_col, table_col = st.columns([3, 2])
+chart_col.plotly_chart(transfer_plan.pieces_figure(hist, old.id, new.id), width="stretch")
+with table_col:
+    table_with_download(hist, "swap_pieces.csv", key="swap_dl_pieces", width="stretch")
+with st.expander("Overlap counts"):
+    table_with_download(overlap, "swap_overlap.csv", key="swap_dl_overlap", width="content")
+
+# ---------------------------------------------------------------- gain
+st.header("Expected gain on your corpus")
+corpus = selected_corpus()
+if corpus is None or not corpus.documents:
+    st.info("Pick a corpus with at least one document in the sidebar.")
+    st.stop()
+bar = st.progress(0.0, text="Encoding ...")
+try:
+    cmp = ui.comparison(
+        old, new, corpus, corpus_key(), lambda msg, f: bar.progress(min(f, 1.0), text=msg)
+    )
+except TokdashError as exc:
+    st.error(str(exc))
+    st.stop()
+bar.empty()
+context = st.columns(3)[0].number_input(
+    "Context window (tokens)",
+    min_value=128,
+    max_value=1_048_576,
+    value=4096,
+    step=1024,
+    key="swap_context",
+)
+cmp_table = cmp.table()
+gain = transfer_plan.gain_table(cmp_table, old.id, new.id, int(context))
+overall = gain[gain["language"] == "ALL"].iloc[0]
+cols = st.columns(3)
+cols[0].metric(
+    f"NSL {new.id} / {old.id}",
+    f"{overall['nsl']:.3f}",
+    help="tokens(candidate) / tokens(current) on the same documents; below 1 = fewer tokens",
+)
+cols[1].metric(
+    "Characters/s at equal tokens/s", f"{overall['chars_per_s_gain']:+.1%}", help="1 / NSL - 1"
+)
+cols[2].metric(
+    f"A {int(context):,}-token window holds",
+    f"{overall['effective_context']:,.0f} {old.id} tokens",
+    f"{overall['effective_context_gain']:+.1%} context",
+    delta_color="off",
+    help="context / NSL: the text the window holds, counted in current-tokenizer tokens",
+)
+st.plotly_chart(transfer_plan.nsl_figure(gain, old.id, new.id), width="stretch")
+table_with_download(gain, "swap_gain.csv", key="swap_dl_gain", width="stretch")
+
+usage = cmp.encodings[new.id].counts()
+st.subheader(f"Longest new tokens in your code ({new.id} tokens {old.id} lacks)")
+words_only = st.toggle(
+    "Only tokens with a letter or digit",
+    value=True,
+    key="swap_words_only",
+    help="Hide runs of spaces and punctuation (shown as ␣ ↵ → in the table).",
+)
+examples = transfer_plan.new_token_examples(the_plan, usage, n=20, words_only=words_only)
+if examples.empty:
+    st.info(f"No token of {new.id} that {old.id} lacks occurs in this corpus.")
+else:
+    table_with_download(examples, "swap_new_tokens.csv", key="swap_dl_examples", width="stretch")
+
+st.subheader("Embedding and output-layer size")
+presets = list(costmodel.PRESETS)
+c1, c2 = st.columns(2)
+shape_name = c1.selectbox(
+    "Model shape",
+    presets,
+    index=presets.index("7b"),
+    key="swap_shape",
+    help="Llama-style shapes from the Speed page's cost model; the body stays the same.",
+)
+dtype = c2.selectbox("Weights dtype", list(costmodel.DTYPE_BYTES), index=1, key="swap_dtype")
+size = transfer_plan.size_table(
+    costmodel.PRESETS[shape_name], old.vocab_size, new.vocab_size, dtype
+)
+change = size.iloc[2]
+st.markdown(
+    f"With the **{shape_name}** body, swapping {old.vocab_size:,} → {new.vocab_size:,} ids "
+    f"changes embedding + output parameters by "
+    f"**{costmodel.format_count(change['embedding_params'] + change['output_params'])}** and the "
+    f"weights by **{change['weights_mib']:+,.1f} MiB** in {dtype}."
+)
+table_with_download(size, "swap_size.csv", key="swap_dl_size", width="stretch")
+
+# ---------------------------------------------------------------- FVT
+st.header("Initialise the new embeddings")
+sources = ["preset"] if hosted_mode() else ["preset", "checkpoint"]
+with st.form("swap_build"):
+    source = st.radio(
+        "Model",
+        sources,
+        horizontal=True,
+        key="swap_source",
+        format_func=lambda s: {
+            "preset": "random-init preset",
+            "checkpoint": "local checkpoint (safetensors)",
+        }[s],
+    )
+    f1, f2, f3 = st.columns(3)
+    small = ui.random_presets(old.vocab_size)
+    preset = f1.selectbox("Preset (random init)", small, key="swap_preset")
+    mode = f2.radio(
+        "Mode",
+        list(transfer.MODES),
+        key="swap_mode",
+        format_func=lambda m: f"{m}: {transfer.MODES[m]}",
+    )
+    fallback = f3.selectbox(
+        "Fallback for unspellable tokens",
+        list(transfer.FALLBACKS),
+        key="swap_fallback",
+        format_func=lambda k: transfer.FALLBACKS[k],
+    )
+    checkpoint = ""
+    if "checkpoint" in sources:
+        checkpoint = st.text_input(
+            "Checkpoint folder or .safetensors file (its current tokenizer must be the one "
+            "picked above; only the embedding tensors are read)",
+            key="swap_checkpoint",
+        )
+    submitted = st.form_submit_button("Build embeddings", type="primary", key="swap_build_btn")
+if submitted:
+    try:
+        ss[ui.RESULT_KEY] = ui.build_and_save(
+            old,
+            new,
+            the_plan,
+            source=source,
+            preset=preset,
+            checkpoint=checkpoint,
+            mode=mode,
+            fallback=fallback,
+        )
+    except TokdashError as exc:
+        st.error(str(exc))
+summary = ss.get(ui.RESULT_KEY)
+if summary:
+    table = summary["sources"]
+    rows = dict(zip(table["source"], table["rows"], strict=True))
+    st.markdown(
+        f"**{summary['pair']}** ({summary['mode']}) from {summary['source']}, {summary['dtype']}: "
+        f"input {summary['old_shape']} → {summary['input_shape']}; output "
+        + (
+            "tied to the input"
+            if summary["output_shape"] is None
+            else f"→ {summary['output_shape']}"
+        )
+    )
+    cols = st.columns(len(rows))
+    for col, (name, n) in zip(cols, rows.items(), strict=True):
+        col.metric(f"Rows: {name}", f"{int(n):,}")
+    table_with_download(table, "swap_rows.csv", key="swap_dl_rows", width="stretch")
+    for note in summary["notes"]:
+        st.caption(note)
+    ui.download_files(summary)
+
+# ---------------------------------------------------------------- budget
+st.header("Data budget")
+st.info(transfer_plan.PAPER_FINDING)
+planned = st.columns(3)[0].number_input(
+    "Your planned fine-tuning (billions of tokens)",
+    min_value=0.0,
+    value=10.0,
+    step=5.0,
+    key="swap_planned",
+)
+bpt = cmp_table[cmp_table["language"] == "ALL"].set_index("tokenizer")["bytes_per_token"]
+budget = transfer_plan.budget_table(float(bpt[old.id]), float(bpt[new.id]), planned * 1e9)
+table_with_download(budget, "swap_budget.csv", key="swap_dl_budget", width="stretch")

@@ -7,10 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PLACEHOLDERS = [
-    "app_pages/speed.py",
-    "app_pages/swap.py",
-]
+PAGES = sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py"))
 
 
 def app() -> AppTest:
@@ -63,13 +60,20 @@ def test_unknown_upload_shows_error_not_traceback(tmp_path):
     assert any("Choose a tokenizer file" in e.value for e in at.sidebar.error)
 
 
-@pytest.mark.parametrize("page", PLACEHOLDERS)
-def test_planned_pages_render(page):
+def test_every_page_is_in_the_navigation():
+    text = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert len(PAGES) == 10
+    for page in PAGES:
+        assert f'"{page}"' in text, page
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_the_default_selection(page):
     at = app()
     at.switch_page(page).run()
     assert not at.exception, at.exception
-    assert at.info  # says what is coming, with no numbers
-    assert not at.metric and not at.dataframe
+    assert at.title and at.title[0].value  # each page says what it is
+    assert not at.error, [e.value for e in at.error]
 
 
 def test_missing_corpus_folder_is_an_error_not_a_traceback(tmp_path):

@@ -12,7 +12,12 @@ from pathlib import Path
 from tokdash.errors import TokdashError
 
 # Modules that add subcommands: each has ``register(subparsers)`` and keeps its own options.
-COMMAND_MODULES: tuple[str, ...] = ("tokdash.cli_paper", "tokdash.cli_train")
+COMMAND_MODULES: tuple[str, ...] = (
+    "tokdash.cli_speed",
+    "tokdash.cli_paper",
+    "tokdash.cli_swap",
+    "tokdash.cli_train",
+)
 
 
 def progress(msg: str) -> None:

@@ -1,0 +1,69 @@
+"""The Speed page in a real browser: the tiny preset probed on the CPU, charts, CSV download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _set_number(page, label: str, value: int) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Tab")
+
+
+def test_speed_page_tiny_probe(server_url, page):
+    page.goto(f"{server_url}/speed")
+    page.get_by_role("button", name="Run probe").wait_for(timeout=120_000)
+    wait_idle(page)
+    assert_no_exception(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").filter(has_text="Model shape").click()
+    page.get_by_role("option", name="tiny", exact=False).first.click()
+    wait_idle(page)
+    _set_number(page, "Prompt tokens", 32)
+    _set_number(page, "New tokens", 8)
+    _set_number(page, "Repeats (median)", 2)
+    page.get_by_role("button", name="Run probe").click()
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=180_000)
+    wait_idle(page)
+    assert_no_exception(page)
+    assert page.get_by_text("characters/s").count() > 0
+    assert page.get_by_text("framework overhead").count() > 0
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download speed.csv").click()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert text.splitlines()[0].startswith("tokenizer,vocab_size,model,params")
+    assert len(text.splitlines()) >= 3  # the default selection has several tokenizers
+    full_screenshot(page, "speed.png")
+    page.get_by_role("tab", name="Cost of vocabulary").click()
+    page.wait_for_timeout(500)
+    assert page.get_by_role("button", name="Download vocab_cost.csv").count() == 1
+    full_screenshot(page, "speed_cost.png")
+    page.get_by_role("tab", name="Effective context").click()
+    page.wait_for_timeout(500)
+    assert page.get_by_role("button", name="Download effective_context.csv").count() == 1
+    full_screenshot(page, "speed_context.png")
+
+
+def test_speed_probe_can_be_stopped(server_url, page):
+    page.goto(f"{server_url}/speed")
+    page.get_by_role("button", name="Run probe").wait_for(timeout=120_000)
+    wait_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").filter(has_text="Model shape").click()
+    page.get_by_role("option", name="tiny", exact=False).first.click()
+    wait_idle(page)
+    _set_number(page, "New tokens", 500)
+    _set_number(page, "Repeats (median)", 30)
+    page.get_by_role("button", name="Run probe").click()
+    page.get_by_role("button", name="Stop").click(timeout=60_000)
+    page.get_by_text("The last run was stopped").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert_no_exception(page)
+    assert page.get_by_role("button", name="Run probe").count() == 1

@@ -1,0 +1,168 @@
+"""The generation-speed probe on the CPU with the tiny preset, the loaders and the CLI."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from tokdash import costmodel, speed
+from tokdash.cli import main
+from tokdash.costmodel import ModelShape, TokenizerRate
+from tokdash.errors import TokdashError
+
+FAST = speed.ProbeSettings(prompt_len=16, new_tokens=5, repeats=2, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def probe_rows():
+    rates = [
+        TokenizerRate("small-vocab", 1_000, 3.0, 3.1, 10.0),
+        TokenizerRate("large-vocab", 8_000, 4.0, 4.2, 8.0),
+    ]
+    seen: list[dict] = []
+    rows = speed.run_probe(costmodel.PRESETS["tiny"], rates, FAST, on_result=seen.append)
+    return rows, seen
+
+
+def test_probe_measurements_are_positive_and_consistent(probe_rows):
+    rows, seen = probe_rows
+    assert [r["tokenizer"] for r in rows] == ["small-vocab", "large-vocab"]
+    assert [r["tokenizer"] for r in seen] == ["small-vocab", "large-vocab"]
+    for r in rows:
+        for key in ("ttft_ms", "decode_tokens_per_s", "itl_ms", "itl_p90_ms", "peak_memory_mib"):
+            assert r[key] > 0, key
+        assert r["itl_p90_ms"] >= r["itl_ms"]
+        assert r["chars_per_s"] == pytest.approx(r["decode_tokens_per_s"] * r["chars_per_token"])
+        assert r["bytes_per_s"] == pytest.approx(r["decode_tokens_per_s"] * r["bytes_per_token"])
+        assert r["bandwidth_gb_s"] > 0 and r["bound_tokens_per_s"] > 0
+        assert r["fraction_of_bound"] == pytest.approx(
+            r["decode_tokens_per_s"] / r["bound_tokens_per_s"]
+        )
+        assert r["overhead_bound"]  # the tiny preset is below 10M parameters
+        assert r["memory_source"].startswith("analytic")
+    small, large = rows
+    assert large["vocab_size"] > small["vocab_size"] and large["params"] > small["params"]
+    assert large["decode_mib_per_step"] > small["decode_mib_per_step"]
+
+
+def test_larger_vocab_gets_larger_embedding():
+    tiny = costmodel.PRESETS["tiny"]
+    a = speed.build_model(tiny.with_vocab(500))
+    b = speed.build_model(tiny.with_vocab(2_000))
+    ea, eb = a.get_input_embeddings().weight, b.get_input_embeddings().weight
+    assert ea.shape == (500, tiny.d_model) and eb.shape == (2_000, tiny.d_model)
+    assert b.get_output_embeddings().weight.shape[0] == 2_000
+    assert sum(p.numel() for p in b.parameters()) > sum(p.numel() for p in a.parameters())
+    assert not a.training
+
+
+def test_build_model_dtype_and_seed():
+    import torch
+
+    tiny = costmodel.PRESETS["tiny"].with_vocab(300)
+    m = speed.build_model(tiny, dtype="bfloat16", seed=3)
+    assert m.dtype == torch.bfloat16
+    w1 = speed.build_model(tiny, seed=3).get_input_embeddings().weight
+    w2 = speed.build_model(tiny, seed=3).get_input_embeddings().weight
+    assert torch.equal(w1, w2)
+
+
+def test_checkpoint_roundtrip_and_refusals(tmp_path):
+    shape = ModelShape("ck", 1, 32, 2, 2, 64, 120, max_positions=64)
+    model = speed.build_model(shape)
+    model.save_pretrained(tmp_path / "ok", safe_serialization=True)
+    loaded = speed.load_checkpoint(tmp_path / "ok", "cpu", "float32")
+    assert speed.shape_from_config(loaded.config) == speed.shape_from_config(model.config)
+    assert speed.shape_from_config(loaded.config, name="ck") == shape
+    with pytest.raises(TokdashError, match="not a folder"):
+        speed.load_checkpoint(tmp_path / "missing")
+    (tmp_path / "pickle").mkdir()
+    (tmp_path / "pickle" / "config.json").write_text("{}")
+    (tmp_path / "pickle" / "pytorch_model.bin").write_bytes(b"x")
+    with pytest.raises(TokdashError, match="only .safetensors"):
+        speed.load_checkpoint(tmp_path / "pickle")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(TokdashError, match="no config.json"):
+        speed.load_checkpoint(tmp_path / "empty")
+
+
+def test_probe_with_checkpoint_times_once(tmp_path):
+    shape = ModelShape("ck", 1, 32, 2, 2, 64, 120, max_positions=64)
+    speed.build_model(shape).save_pretrained(tmp_path / "ck")
+    rates = [TokenizerRate("a", 50, 3.0, 3.0), TokenizerRate("b", 90, 4.0, 4.0)]
+    s = speed.ProbeSettings(prompt_len=8, new_tokens=3, repeats=1, device="cpu")
+    rows = speed.run_probe(shape, rates, s, model_source=str(tmp_path / "ck"), bandwidth=1e9)
+    assert [r["vocab_size"] for r in rows] == [120, 120]  # the checkpoint's own vocabulary
+    assert rows[0]["decode_tokens_per_s"] == rows[1]["decode_tokens_per_s"]
+    assert rows[1]["chars_per_s"] > rows[0]["chars_per_s"]
+
+
+def test_memory_check_refuses_too_large():
+    huge = ModelShape("huge", 400, 16384, 128, 8, 53248, 128_000, max_positions=8192)
+    with pytest.raises(TokdashError, match="GiB free"):
+        speed.check_fits(huge, "float32", "cpu", 1, 512)
+    with pytest.raises(TokdashError, match="positions"):
+        speed.check_fits(costmodel.PRESETS["tiny"], "float32", "cpu", 1, 5000)
+    speed.check_fits(costmodel.PRESETS["tiny"], "float32", "cpu", 1, 512)
+    assert speed.available_memory_bytes("cpu") > 0
+
+
+def test_settings_bounds_and_hosted(monkeypatch):
+    with pytest.raises(TokdashError, match="batch"):
+        speed.ProbeSettings(batch=0, device="cpu").checked()
+    with pytest.raises(TokdashError, match="new_tokens"):
+        speed.ProbeSettings(new_tokens=1, device="cpu").checked()
+    with pytest.raises(TokdashError, match="float16"):
+        speed.ProbeSettings(device="cpu", dtype="fp16").checked()
+    with pytest.raises(TokdashError, match="unknown device"):
+        speed.resolve_device("tpu")
+    assert speed.ProbeSettings(device="cpu", dtype="bf16").checked().dtype == "bfloat16"
+    monkeypatch.setenv("TOKDASH_HOSTED", "1")
+    with pytest.raises(TokdashError, match="between 1 and"):
+        speed.ProbeSettings(prompt_len=4096, device="cpu").checked()
+    with pytest.raises(TokdashError, match="hosted demo builds at most"):
+        speed.check_fits(costmodel.PRESETS["7b"], "bfloat16", "cpu", 1, 512)
+    with pytest.raises(TokdashError, match="hosted demo"):
+        speed.load_checkpoint("/tmp")
+
+
+@pytest.mark.skipif(speed.cuda_available(), reason="a GPU is present")
+def test_cuda_without_gpu_is_a_clear_error():
+    with pytest.raises(TokdashError, match="no CUDA device"):
+        speed.resolve_device("cuda")
+    assert speed.resolve_device("auto") == "cpu"
+
+
+def test_bandwidth_positive():
+    assert speed.measure_bandwidth("cpu", n_bytes=8 << 20, repeats=2) > 1e8
+
+
+def test_cli_speed_and_cost(tmp_path, capsys):
+    out = tmp_path / "speed.csv"
+    argv = ["speed", "-m", "tiny", "-t", "gpt2", "-t", "cl100k_base", "-c", "sample:python"]
+    argv += ["--device", "cpu", "--prompt-len", "8", "--new-tokens", "3", "--repeats", "1"]
+    assert main([*argv, "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [r["tokenizer"] for r in rows] == ["gpt2", "cl100k_base"]
+    assert int(rows[1]["vocab_size"]) > int(rows[0]["vocab_size"])
+    for r in rows:
+        tps, cpt = float(r["decode_tokens_per_s"]), float(r["chars_per_token"])
+        assert float(r["chars_per_s"]) == pytest.approx(tps * cpt)
+    cost = tmp_path / "cost.csv"
+    ctx = tmp_path / "ctx.csv"
+    argv = ["cost", "-m", "125m", "--vocab", "32000", "--vocab", "128000", "-o", str(cost)]
+    argv += ["-t", "gpt2", "-c", "sample:python", "--context-out", str(ctx)]
+    assert main(argv) == 0
+    crow = list(csv.DictReader(cost.open()))
+    assert [int(r["vocab_size"]) for r in crow] == [32000, 128000]
+    assert float(crow[1]["params_vocab"]) == 2 * 128000 * 768
+    assert list(csv.DictReader(ctx.open()))[0]["tokenizer"] == "gpt2"
+
+
+def test_cli_bad_input_exits_2(capsys):
+    assert main(["speed", "-m", "tiny", "-t", "gpt2", "--device", "tpu"]) == 2
+    assert "unknown device" in capsys.readouterr().err
+    assert main(["speed", "-m", "tiny", "-t", "gpt2", "--device", "cpu", "--dtype", "x"]) == 2
+    assert main(["cost", "-m", "tiny", "-t", "gpt2"]) == 2
+    assert "--corpus" in capsys.readouterr().err

@@ -1,0 +1,136 @@
+"""Cached steps and the embedding builder of the Swap page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from tokdash import costmodel, transfer, transfer_io
+from tokdash.catalog import ENTRIES
+from tokdash.errors import TokdashError
+from tokdash.tokenizers import Tokenizer
+from tokdash.ui import cache
+from tokdash.ui.sidebar import CUSTOM_KEY, session_dir, tokenizer_key
+
+RESULT_KEY = "swap_result"
+#: Largest preset built as a random-init model on this page (parameters).
+MAX_RANDOM_PARAMS = 200_000_000
+#: Largest safetensors file offered as a browser download (bigger ones stay on disk).
+MAX_DOWNLOAD_BYTES = 300_000_000
+
+
+def tokenizer_options() -> list[str]:
+    """Catalog ids and this session's own tokenizers (uploaded or trained)."""
+    return [e.id for e in ENTRIES] + list(st.session_state.get(CUSTOM_KEY, {}))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _plan(_old: Tokenizer, _new: Tokenizer, old_key: str, new_key: str) -> transfer.TransferPlan:
+    return transfer.build_plan(_old, _new)
+
+
+def plan(old: Tokenizer, new: Tokenizer) -> transfer.TransferPlan:
+    """The transfer plan of two tokenizers, computed once per pair (never mutate it)."""
+    with st.spinner(f"Matching {new.id}'s {new.vocab_size:,} ids to {old.id} ..."):
+        return _plan(old, new, tokenizer_key(old), tokenizer_key(new))
+
+
+def comparison(old: Tokenizer, new: Tokenizer, corpus, corpus_key: str, progress=None):
+    """Both tokenizers on the corpus with the current one as NSL base (cached encodings)."""
+    from tokdash.compare import run_comparison
+
+    return run_comparison(
+        [old, new],
+        corpus.documents,
+        old,
+        progress=progress,
+        encode=lambda tok, docs: cache.corpus_encoding(tok, tokenizer_key(tok), docs, corpus_key),
+    )
+
+
+def random_presets(vocab_size: int) -> list[str]:
+    """Presets small enough to build here as random-init models with ``vocab_size``."""
+    return [
+        k
+        for k, s in costmodel.PRESETS.items()
+        if costmodel.param_counts(s.with_vocab(vocab_size))["total"] <= MAX_RANDOM_PARAMS
+    ]
+
+
+def build_and_save(
+    old: Tokenizer,
+    new: Tokenizer,
+    the_plan: transfer.TransferPlan,
+    *,
+    source: str,
+    preset: str,
+    checkpoint: str,
+    mode: str,
+    fallback: str,
+) -> dict:
+    """Embeddings for ``new`` from a preset or checkpoint, saved in this session's folder.
+
+    Returns a summary kept in session state (tables, shapes and file paths; no matrices)."""
+    with st.status("Building the new embeddings ...", expanded=True) as status:
+        if source == "checkpoint":
+            if not checkpoint.strip():
+                raise TokdashError("Type the folder (or .safetensors file) of the checkpoint.")
+            st.write(f"Reading the embedding tensors of {checkpoint} ...")
+            emb = transfer_io.read_checkpoint(checkpoint.strip(), old.vocab_size)
+        else:
+            st.write(f"Building a random-init {preset} model with {old.vocab_size:,} ids ...")
+            emb = transfer_io.random_init(costmodel.get_preset(preset, old.vocab_size), seed=0)
+        st.write(f"{'FVT' if mode == 'fvt' else 'Extending'}: {new.vocab_size:,} candidate ids")
+        result = transfer_io.build_swap(emb, the_plan, mode, fallback)
+        folder = session_dir() / "swap"
+        name = f"{_safe(old.id)}-to-{_safe(new.id)}-{mode}.safetensors"
+        path = transfer_io.save_swap(folder / name, result, emb, the_plan)
+        st.write(f"Saved {path.name}; writing the candidate's tokenizer file ...")
+        tok_path = transfer_io.save_tokenizer(new, folder)
+        status.update(label="New embeddings ready", state="complete", expanded=False)
+    return {
+        "pair": f"{old.id} → {new.id}",
+        "mode": mode,
+        "source": emb.source,
+        "tied": emb.tied,
+        "dtype": emb.dtype,
+        "old_shape": tuple(emb.input.shape),
+        "input_shape": tuple(result.input.shape),
+        "output_shape": None if result.output is None else tuple(result.output.shape),
+        "sources": result.sources,
+        "path": str(path),
+        "tokenizer_path": str(tok_path),
+        "notes": list(emb.notes),
+    }
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60]
+
+
+def download_files(summary: dict) -> None:
+    """Download buttons for the saved embeddings and tokenizer file (or their paths)."""
+    path, tok_path = Path(summary["path"]), Path(summary["tokenizer_path"])
+    size = path.stat().st_size if path.is_file() else 0
+    cols = st.columns(2)
+    if 0 < size <= MAX_DOWNLOAD_BYTES:
+        cols[0].download_button(
+            f"Download {path.name} ({size / 2**20:.1f} MiB)",
+            path.read_bytes,  # read on click, not on every rerun
+            file_name=path.name,
+            mime="application/octet-stream",
+            key="swap_dl_emb",
+            on_click="ignore",
+        )
+    else:
+        cols[0].info(f"{path.name} ({size / 2**20:,.0f} MiB) is saved at `{path}`.")
+    if tok_path.is_file():
+        cols[1].download_button(
+            f"Download {tok_path.name}",
+            tok_path.read_bytes,
+            file_name=tok_path.name,
+            mime="application/octet-stream",
+            key="swap_dl_tok",
+            on_click="ignore",
+        )
