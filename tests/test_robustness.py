@@ -238,3 +238,26 @@ def test_regex_page_with_a_catastrophic_pattern(catalog_tokenizer):
     errors = [e.value for e in at.error]
     assert any("Your custom pattern cannot be used" in e and "backtracking" in e for e in errors)
     assert len(at.get("markdown")) > 0  # the named patterns still render next to it
+
+
+# --- training and probing knobs -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vocab", ["0", "10000000"])
+def test_cli_train_refuses_a_vocab_of_0_or_10_million(tmp_path, capsys, vocab):
+    code, _, err = run_cli(
+        capsys, "train", "-c", "sample:python", "--vocab-size", vocab, "--out-dir", str(tmp_path)
+    )
+    assert_one_line_error(code, err)
+    assert not any(tmp_path.iterdir())  # nothing half-written
+
+
+def test_cli_speed_refuses_a_model_too_large_for_memory(monkeypatch, capsys):
+    from tokdash import speed
+
+    monkeypatch.setattr(speed, "available_memory_bytes", lambda device: 2 * 1024**3)  # 2 GiB
+    code, _, err = run_cli(
+        capsys, "speed", "-m", "7b", "-t", "gpt2", "-c", "sample:python", "--device", "cpu"
+    )
+    assert_one_line_error(code, err)
+    assert "GiB" in err or "GB" in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
 
@@ -87,11 +88,11 @@ def test_tokens_upload_binary_then_text(server_url, page):
     wait_idle(page)
     assert_no_exception(page)
     error = page.locator('[data-testid="stAlertContentError"]')
-    assert "binary file" in error.first.inner_text()
+    expect(error.first).to_contain_text("binary file")
     latin1 = "caf\xe9 = 1\n".encode("latin-1")
     uploader.set_input_files(files=[{"name": "old.py", "mimeType": "text/plain", "buffer": latin1}])
+    expect(error.first).to_contain_text("not UTF-8")  # waits for the rerun, not a fixed sleep
     wait_idle(page)
-    assert "not UTF-8" in error.first.inner_text()
     good = CODE.encode("utf-8")
     uploader.set_input_files(
         files=[{"name": "parser.py", "mimeType": "text/plain", "buffer": good}]
