@@ -253,9 +253,9 @@ def test_cli_train_refuses_a_vocab_of_0_or_10_million(tmp_path, capsys, vocab):
 
 
 def test_cli_speed_refuses_a_model_too_large_for_memory(monkeypatch, capsys):
-    from tokdash import speed
+    from tokdash import models
 
-    monkeypatch.setattr(speed, "available_memory_bytes", lambda device: 2 * 1024**3)  # 2 GiB
+    monkeypatch.setattr(models, "available_memory_bytes", lambda device: 2 * 1024**3)  # 2 GiB
     code, _, err = run_cli(
         capsys, "speed", "-m", "7b", "-t", "gpt2", "-c", "sample:python", "--device", "cpu"
     )

@@ -125,17 +125,14 @@ def read_checkpoint(path: str | Path, vocab_size: int) -> Embeddings:
 def random_init(shape, seed: int = 0) -> Embeddings:
     """Embeddings of a random-init model of ``shape`` (a costmodel.ModelShape).
 
-    Builds the speed page's model (``speed.build_model``, a real LlamaForCausalLM) when it has
+    Builds the speed page's model (``models.build_model``, a real LlamaForCausalLM) when it has
     at most `MAX_BUILT_PARAMS` parameters; a bigger shape only gets its embedding matrices,
     drawn from the distribution Llama initialises with: normal(0, 0.02), fp32.
     """
     from tokdash import costmodel
+    from tokdash.models import build_model
 
-    try:
-        from tokdash.speed import build_model
-    except ImportError:
-        build_model = None
-    if build_model is not None and costmodel.param_counts(shape)["total"] <= MAX_BUILT_PARAMS:
+    if costmodel.param_counts(shape)["total"] <= MAX_BUILT_PARAMS:
         model = build_model(shape, dtype="float32", device="cpu", seed=seed)
         w_in = model.get_input_embeddings().weight.detach().float().numpy().copy()
         out = model.get_output_embeddings()
@@ -144,7 +141,7 @@ def random_init(shape, seed: int = 0) -> Embeddings:
         )
         w_out = None if tied else out.weight.detach().float().numpy().copy()
         del model
-        return Embeddings(w_in, w_out, source=f"random-init {shape.name} (speed.build_model)")
+        return Embeddings(w_in, w_out, source=f"random-init {shape.name} (models.build_model)")
     rng = np.random.default_rng(seed)
     size = (shape.vocab_size, shape.d_model)
     w_in = rng.standard_normal(size, dtype=np.float32) * np.float32(0.02)
