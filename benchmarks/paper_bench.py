@@ -22,6 +22,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _results import write_results  # noqa: E402  (benchmarks/ is on sys.path)
+
 from tokdash import metrics, paper  # noqa: E402
 from tokdash.catalog import CATALOG  # noqa: E402
 from tokdash.corpus import resolve_corpus  # noqa: E402
@@ -92,11 +94,7 @@ def main() -> None:
         }  # fmt: skip
     )
     df = pd.DataFrame(rows, columns=["step", "corpus_MB", "seconds", "MB_per_s"])
-    print(df.to_string(index=False))
-    out = ROOT / "benchmarks" / "results" / "paper.csv"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out, index=False)
-    print(f"wrote {out}")
+    write_results(df, "paper.csv")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _results import write_results  # noqa: E402  (benchmarks/ is on sys.path)
+
 from tokdash.corpus import harvest_stdlib  # noqa: E402
 from tokdash.train import (  # noqa: E402
     TrainConfig,
@@ -104,11 +106,7 @@ def main() -> None:
             )
             print(rows[-1], flush=True)
     df = pd.DataFrame(rows)
-    print(df.to_string(index=False))
-    out = ROOT / "benchmarks" / "results" / "train_bench.csv"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out, index=False)
-    print(f"wrote {out}")
+    write_results(df, "train_bench.csv")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,21 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+#: Help of every ``--corpus`` option (one wording for all subcommands).
+CORPUS_HELP = (
+    "sample corpus name (sample, sample:python, ...), 'stdlib' (the Python standard library's "
+    ".py files), or a path: folder, file, .zip or .jsonl"
+)
+#: Help of every repeatable ``--tokenizer`` option.
+TOKENIZER_HELP = "catalog id, tokenizer file/folder or hub:ORG/NAME (repeat for several)"
+
+
+def add_corpus_argument(p: argparse.ArgumentParser, *, required: bool = True, **kwargs) -> None:
+    """``--corpus/-c`` with the shared help (``help_extra`` appends a sentence)."""
+    extra = kwargs.pop("help_extra", "")
+    p.add_argument("--corpus", "-c", required=required, help=CORPUS_HELP + extra, **kwargs)
+
+
 def progress(msg: str) -> None:
     """A progress line on stderr (stdout stays clean for CSV)."""
     print(msg, file=sys.stderr, flush=True)
@@ -179,20 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="One row per tokenizer x language plus an ALL row per tokenizer, with "
         "columns: " + ", ".join(_compare_columns()) + ". Ratios are total over total.",
     )
-    p.add_argument(
-        "--tokenizer",
-        "-t",
-        action="append",
-        required=True,
-        help="catalog id, tokenizer file/folder or hub:ORG/NAME (repeat for several)",
-    )
-    p.add_argument(
-        "--corpus",
-        "-c",
-        required=True,
-        help="sample corpus name (sample, sample:python, ...), 'stdlib' (the Python standard "
-        "library's .py files), or a path: folder, file, .zip or .jsonl",
-    )
+    p.add_argument("--tokenizer", "-t", action="append", required=True, help=TOKENIZER_HELP)
+    add_corpus_argument(p)
     p.add_argument(
         "--base",
         default="llama2",

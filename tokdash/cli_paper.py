@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from tokdash.cli import add_corpus_argument
 from tokdash.errors import TokdashError, TokenizerUnavailableError
 
 
@@ -90,13 +91,7 @@ def register(sub) -> None:
         + ", ".join(paper.FINDING_COLUMNS)
         + ". Tokenizers that are not available are skipped; their findings say n/a.",
     )
-    p.add_argument(
-        "--corpus",
-        "-c",
-        required=True,
-        help="sample corpus name (sample, sample:python, ...), 'stdlib', or a folder/file/.zip/"
-        ".jsonl path",
-    )
+    add_corpus_argument(p)
     p.add_argument("--out", "-o", default="-", help="CSV path for the findings ('-': stdout)")
     p.add_argument(
         "--averaging",

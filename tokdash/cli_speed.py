@@ -7,12 +7,10 @@ import argparse
 import pandas as pd
 
 from tokdash import costmodel
+from tokdash.cli import TOKENIZER_HELP, add_corpus_argument
 from tokdash.errors import TokdashError
 
-_CORPUS_HELP = (
-    "sample corpus name (sample, sample:python, ...), 'stdlib', or a path: folder, file, "
-    ".zip or .jsonl (chars/token and bytes/token are measured on it)"
-)
+_MEASURED_ON = " (chars/token and bytes/token are measured on it)"
 
 
 def _load(args: argparse.Namespace):
@@ -128,9 +126,9 @@ def register(sub) -> None:
         "-t",
         action="append",
         required=True,
-        help="catalog id, tokenizer file/folder or hub:ORG/NAME (repeat for several)",
+        help=TOKENIZER_HELP,
     )
-    p.add_argument("--corpus", "-c", default="sample", help=_CORPUS_HELP)
+    add_corpus_argument(p, required=False, default="sample", help_extra=_MEASURED_ON)
     p.add_argument(
         "--checkpoint",
         help="a local safetensors checkpoint folder (or hub:ORG/NAME when the hub is reachable) "
@@ -156,7 +154,7 @@ def register(sub) -> None:
     p.add_argument("--vocab", type=int, action="append", help="vocabulary sizes (repeatable)")
     p.add_argument("--context", type=int, default=2048, help="tokens of context (default 2048)")
     p.add_argument("--tokenizer", "-t", action="append", help="for the effective context")
-    p.add_argument("--corpus", "-c", help=_CORPUS_HELP)
+    add_corpus_argument(p, required=False, help_extra=_MEASURED_ON)
     p.add_argument("--window", type=int, default=8192, help="window in tokens (default 8192)")
     p.add_argument("--context-out", metavar="CSV", help="write the effective-context table")
     p.set_defaults(func=_with_dtype(cmd_cost, gpu="bfloat16", cpu="bfloat16"))

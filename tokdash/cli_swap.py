@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tokdash.cli import add_corpus_argument
 from tokdash.errors import TokdashError
 
 
@@ -76,9 +77,7 @@ def register(sub) -> None:
     )
     p.add_argument("--from", dest="current", required=True, help="the model's current tokenizer")
     p.add_argument("--to", dest="candidate", required=True, help="the candidate tokenizer")
-    p.add_argument(
-        "--corpus", "-c", required=True, help="corpus spec (sample:python, stdlib, path)"
-    )
+    add_corpus_argument(p)
     p.add_argument("--out", "-o", default="-", help="CSV path for the gain table ('-': stdout)")
     p.add_argument("--context", type=int, default=4096, help="context window in tokens (4096)")
     p.add_argument("--overlap", metavar="CSV", help="also write the pieces histogram")

@@ -7,6 +7,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from tokdash.cli import add_corpus_argument
 from tokdash.errors import TokdashError
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
@@ -179,12 +180,7 @@ def cmd_train_sweep(args: argparse.Namespace) -> int:
 def _common(p: argparse.ArgumentParser) -> None:
     from tokdash.train import DIGIT_MODES
 
-    p.add_argument(
-        "--corpus",
-        "-c",
-        required=True,
-        help="sample corpus (sample, sample:python, ...), 'stdlib', or a folder/file/.zip/.jsonl",
-    )
+    add_corpus_argument(p)
     p.add_argument("--pattern", help="a custom pre-tokenization regex (regex 'custom')")
     p.add_argument(
         "--digits",

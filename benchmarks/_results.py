@@ -1,0 +1,19 @@
+"""Where benchmark tables go: printed, and written as CSV under benchmarks/results/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def write_results(df: pd.DataFrame, name: str) -> Path:
+    """Print ``df`` and write it to ``benchmarks/results/<name>``; returns the path."""
+    print(df.to_string(index=False))
+    out = RESULTS / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out, index=False)
+    print(f"wrote {out}")
+    return out
