@@ -41,6 +41,11 @@ def test_speed_page_tiny_probe(server_url, page):
     assert text.splitlines()[0].startswith("tokenizer,vocab_size,model,params")
     assert len(text.splitlines()) >= 3  # the default selection has several tokenizers
     full_screenshot(page, "speed.png")
+    # the cost model needs no run: show it for a real shape (the README's picture)
+    sidebar.get_by_test_id("stSelectbox").filter(has_text="Model shape").click()
+    page.get_by_role("option").filter(has_text="7b").first.click()
+    wait_idle(page)
+    assert_no_exception(page)
     page.get_by_role("tab", name="Cost of vocabulary").click()
     page.wait_for_timeout(500)
     assert page.get_by_role("button", name="Download vocab_cost.csv").count() == 1

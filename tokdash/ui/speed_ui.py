@@ -144,7 +144,12 @@ def memory_chart(sweep: pd.DataFrame, context: int) -> go.Figure:
     """Weight memory (vocabulary layers vs the rest) and the KV cache, MiB, over vocab size."""
     fig = go.Figure()
     rest = sweep["weights_mib"] - sweep["vocab_weights_mib"]
-    labels = [f"{v / 1000:.0f}k" for v in sweep["vocab_size"]]
+    short = [f"{v / 1000:.0f}k" for v in sweep["vocab_size"]]
+    # one bar per size: sizes that round alike (100,256 and 100,277) keep their exact value
+    labels = [
+        lab if short.count(lab) == 1 else f"{v:,}"
+        for lab, v in zip(short, sweep["vocab_size"], strict=True)
+    ]
     fig.add_bar(x=labels, y=rest, name="body weights")
     fig.add_bar(x=labels, y=sweep["vocab_weights_mib"], name="vocab weights")
     fig.add_bar(
@@ -156,7 +161,7 @@ def memory_chart(sweep: pd.DataFrame, context: int) -> go.Figure:
         **_LAYOUT,
         barmode="stack",
         title="Memory over vocabulary size",
-        xaxis_title="vocabulary size (thousands of tokens)",
+        xaxis_title="vocabulary size (tokens; k = thousands)",
         xaxis_type="category",
         yaxis_title="memory (MiB)",
     )
