@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from tokdash import costmodel, speed
+from tokdash import costmodel, speed, speed_charts
 from tokdash.settings import hosted_mode
 from tokdash.ui import cache
 from tokdash.ui import speed_ui as ui
@@ -144,7 +144,7 @@ with probe_tab:
                     delta_color="off",
                     delta_arrow="off",
                 )
-            st.plotly_chart(ui.speed_scatter(res), width="stretch")
+            st.plotly_chart(speed_charts.speed_scatter(res), width="stretch")
             shown = [c for c in ui.PROBE_COLUMNS if c in res.columns]
             table_with_download(
                 res[shown],
@@ -170,7 +170,7 @@ with probe_tab:
                     "batch 1, so the bound is the speed limit of the hardware."
                     + (" (On a CPU this is informative only.)" if where == "CPU" else "")
                 )
-                st.plotly_chart(ui.bound_bars(res), width="stretch")
+                st.plotly_chart(speed_charts.bound_bars(res), width="stretch")
                 bound_cols = [
                     "tokenizer",
                     "vocab_size",
@@ -207,12 +207,12 @@ with cost_tab:
         f"{costmodel.format_count(p['body'])} body parameters."
     )
     left, right = st.columns(2)
-    left.plotly_chart(ui.params_chart(sweep, marks), width="stretch")
-    right.plotly_chart(ui.share_chart(sweep), width="stretch")
+    left.plotly_chart(speed_charts.params_chart(sweep, marks), width="stretch")
+    right.plotly_chart(speed_charts.share_chart(sweep), width="stretch")
     left, right = st.columns(2)
-    left.plotly_chart(ui.memory_chart(sweep, int(context)), width="stretch")
+    left.plotly_chart(speed_charts.memory_chart(sweep, int(context)), width="stretch")
     if not marks.empty:
-        right.plotly_chart(ui.compression_chart(marks), width="stretch")
+        right.plotly_chart(speed_charts.compression_chart(marks), width="stretch")
     st.caption(
         "Parameters: embedding V x d, output V x d (0 when tied), attention, SwiGLU MLP and "
         "norms as in transformers' LlamaForCausalLM. FLOPs: 2 per multiply-add, forward, one "
@@ -244,7 +244,7 @@ with ctx_tab:
     window = c1.number_input("Window (tokens)", 1, 10_000_000, 8192, step=1024, key="sp_window")
     ctx_dtype = c2.selectbox("KV-cache dtype", ["bfloat16", "float16", "float32"], key="sp_kv")
     ctx = pd.DataFrame(costmodel.effective_context(shape, rates, int(window), ctx_dtype))
-    st.plotly_chart(ui.context_chart(ctx), width="stretch")
+    st.plotly_chart(speed_charts.context_chart(ctx), width="stretch")
     st.caption(
         "window KiB = window x bytes/token; lines = window / tokens per line; KV cache per "
         f"1,000 lines of code on the {preset} shape = 1,000 x tokens/line x 2 x layers x KV "
