@@ -156,6 +156,7 @@ with tab_one:
             file_name=f"{res.tokenizer.id}.tokenizer.json",
             mime="application/json",
             key="tr_dl_json",
+            on_click="ignore",
         )
         if run.tiktoken is not None:
             d2.download_button(
@@ -163,6 +164,7 @@ with tab_one:
                 run.tiktoken.read_bytes(),
                 file_name=f"{res.tokenizer.id}.tiktoken",
                 key="tr_dl_tiktoken",
+                on_click="ignore",
             )
         for note in run.notes:
             d2.caption(note)
@@ -315,4 +317,5 @@ with tab_extend:
         st.download_button(
             "Download .tiktoken", result.path.read_bytes(), file_name=result.path.name,
             key="ex_dl_tiktoken",
+            on_click="ignore",
         )  # fmt: skip

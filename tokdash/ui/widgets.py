@@ -20,6 +20,7 @@ def table_with_download(df: pd.DataFrame, filename: str, *, key: str, **kwargs) 
         file_name=filename,
         mime="text/csv",
         key=key,
+        on_click="ignore",  # a download needs no rerun (a rerun could retire the file mid-fetch)
     )
 
 
