@@ -116,6 +116,20 @@ def wait_idle(pg) -> None:
     pg.wait_for_timeout(300)
 
 
+def wait_rerun(pg, timeout_ms: int = 3000) -> None:
+    """After a widget change: wait for the rerun it triggers to start (if it has not already
+    come and gone), then for the script to finish."""
+    import contextlib
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # a fast rerun may already be over
+        pg.wait_for_selector(
+            '[data-testid="stApp"][data-test-script-state="running"]', timeout=timeout_ms
+        )
+    wait_idle(pg)
+
+
 def assert_no_exception(pg) -> None:
     assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator(
         '[data-testid="stException"]'

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
+from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle, wait_rerun
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def test_train_page(server_url, page):
     vocab = page.get_by_role("spinbutton", name="Vocabulary size (tokens)")
     vocab.fill("1000")
     vocab.press("Enter")
-    wait_idle(page)
+    wait_rerun(page)  # the Train click must see vocab 1000, not the default
     page.get_by_text("Estimated training time").wait_for()
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("Latest: bpe-1k-gpt4").wait_for(timeout=120_000)
