@@ -90,3 +90,15 @@ def test_missing_corpus_folder_is_an_error_not_a_traceback(tmp_path):
     at.switch_page("app_pages/compression.py").run()
     assert not at.exception
     assert at.error and "bad.py" in at.error[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_in_hosted_mode(page, monkeypatch):
+    monkeypatch.setenv("TOKDASH_HOSTED", "1")
+    at = app()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    # no widget offers to read a local path
+    labels = [w.label.lower() for w in at.text_input]
+    assert not any("path" in label and "pattern" not in label for label in labels), labels
