@@ -230,6 +230,16 @@ def test_tokenizer_file_from_tiktoken_keeps_ids(new):
     assert hf.vocab_size == new.vocab_size and 265 in hf.special_ids
 
 
+def test_catalog_tiktoken_conversion_is_cached(catalog_tokenizer, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKDASH_CACHE_DIR", str(tmp_path))
+    gpt2 = catalog_tokenizer("gpt2")
+    name, first = transfer_io.tokenizer_file(gpt2)
+    cached = list((tmp_path / "derived").glob("gpt2.from-tiktoken.v*.json"))
+    assert len(cached) == 1 and cached[0].read_bytes() == first
+    cached[0].write_bytes(first + b" ")  # mark the cached copy
+    assert transfer_io.tokenizer_file(gpt2)[1] == first + b" "  # read back, not converted again
+
+
 # ----- gain and budget --------------------------------------------------------------------------
 def test_gain_formulas():
     assert transfer_plan.chars_per_s_gain(0.8) == pytest.approx(0.25)

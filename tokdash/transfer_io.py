@@ -303,8 +303,28 @@ def tokenizer_file(tok: Tokenizer) -> tuple[str, bytes]:
     if isinstance(tok, SentencePieceTokenizer):
         return "tokenizer.model", tok.processor.serialized_model_proto()
     if isinstance(tok, TiktokenTokenizer):
-        return "tokenizer.json", _tiktoken_json(tok).encode("utf-8")
+        return "tokenizer.json", _tiktoken_json_cached(tok)
     raise TokdashError(f"{tok.name}: no tokenizer file can be written for this backend")
+
+
+#: Bump when `_tiktoken_json` changes, so cached conversions are redone.
+TIKTOKEN_JSON_VERSION = 1
+
+
+def _tiktoken_json_cached(tok: Tokenizer) -> bytes:
+    """`_tiktoken_json` of a catalog encoding is converted once (seconds) and then read from the
+    vocabulary cache; other encodings (user files) are converted every time."""
+    from tokdash import fetch
+    from tokdash.catalog import CATALOG
+
+    if tok.id not in CATALOG:
+        return _tiktoken_json(tok).encode("utf-8")
+    path = fetch.derived_path(f"{tok.id}.from-tiktoken.v{TIKTOKEN_JSON_VERSION}.json")
+    if path.is_file():
+        return path.read_bytes()
+    data = _tiktoken_json(tok).encode("utf-8")
+    fetch.write_derived(path.name, data)
+    return data
 
 
 def save_tokenizer(tok: Tokenizer, folder: str | Path) -> Path:
