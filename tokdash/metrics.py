@@ -182,8 +182,9 @@ def whitespace_share(counts: np.ndarray, vocab_bytes: list[bytes]) -> float:
     divided by sum of all counts (NaN when nothing was counted)."""
     c = np.asarray(counts, dtype=np.int64)
     n = min(len(vocab_bytes), c.size)
-    mask = np.fromiter((_is_whitespace(vocab_bytes[i]) for i in range(n)), dtype=bool, count=n)
-    return ratio(int(c[:n][mask].sum()), int(c.sum()))
+    seen = np.flatnonzero(c[:n])  # only ids that occur can add to the sum (fast on big vocabs)
+    ws = sum(int(c[i]) for i in seen if _is_whitespace(vocab_bytes[i]))
+    return ratio(ws, int(c.sum()))
 
 
 def visible(b: bytes) -> str:
