@@ -22,8 +22,16 @@ def test_paper_check_page(server_url, page):
     assert page.get_by_text("NSL shown:").count() == 1
     assert page.get_by_text("Measured here:").count() == 4
     page.get_by_text("Findings as a table (CSV)").click()
+    # the table above the button draws after the expander opens and pushes the button down:
+    # click only once it stands still
+    expander = page.get_by_test_id("stExpander").filter(has_text="Findings as a table")
+    expander.get_by_test_id("stDataFrame").wait_for()
+    wait_idle(page)
+    button = page.get_by_role("button", name="Download paper_check.csv")
+    button.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
     with page.expect_download() as dl:
-        page.get_by_role("button", name="Download paper_check.csv").click()
+        button.click()
     lines = Path(dl.value.path()).read_text(encoding="utf-8").splitlines()
     assert lines[0] == ",".join(paper.FINDING_COLUMNS)
     wait_idle(page)

@@ -38,8 +38,15 @@ def test_train_page(server_url, page):
         page.get_by_role("button", name="Download bpe-1k-gpt4-bytes-per-token.csv").click()
     assert Path(dl.value.path()).read_text(encoding="utf-8").startswith("tokenizer,ALL,")
     page.get_by_text("Full held-out table").click()
+    # the table drawn when the expander opens pushes the button down: click once it stands still
+    page.get_by_test_id("stExpander").filter(has_text="Full held-out table").get_by_test_id(
+        "stDataFrame"
+    ).wait_for()
+    button = page.get_by_role("button", name="Download bpe-1k-gpt4-heldout.csv")
+    button.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
     with page.expect_download() as dl:
-        page.get_by_role("button", name="Download bpe-1k-gpt4-heldout.csv").click()
+        button.click()
     text = Path(dl.value.path()).read_text(encoding="utf-8")
     assert text.splitlines()[0].startswith("tokenizer,kind,vocab_target")
     assert "bpe-1k-gpt4,trained" in text
