@@ -11,9 +11,7 @@ Median of REPEATS runs, 2 threads. Prints a table and writes benchmarks/results/
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +19,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from _results import write_results  # noqa: E402  (benchmarks/ is on sys.path)
+from _results import median_time, write_results  # noqa: E402  (benchmarks/ is on sys.path)
 
 from tokdash import metrics  # noqa: E402
 from tokdash.corpus import harvest_stdlib  # noqa: E402
@@ -44,15 +42,6 @@ def raw_encode(tok, texts):
     if isinstance(tok, HFTokenizer):
         return tok.raw.encode_batch_fast(texts, add_special_tokens=False)
     raise TypeError(type(tok))
-
-
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:

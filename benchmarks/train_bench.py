@@ -13,10 +13,8 @@ Median of REPEATS runs. Prints a table and writes benchmarks/results/train_bench
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +22,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from _results import write_results  # noqa: E402  (benchmarks/ is on sys.path)
+from _results import median_time, write_results  # noqa: E402  (benchmarks/ is on sys.path)
 
 from tokdash.corpus import harvest_stdlib  # noqa: E402
 from tokdash.train import (  # noqa: E402
@@ -50,15 +48,6 @@ def take(texts: list[str], budget: int) -> list[str]:
         out.append(t)
         n += b
     return out
-
-
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def raw_train(config: TrainConfig, inputs: list[str]) -> None:

@@ -17,7 +17,8 @@ def _set_number(page, label: str, value: int) -> None:
     box.press("Tab")
 
 
-def test_speed_page_tiny_probe(server_url, page):
+def _open_with_tiny_preset(page, server_url: str):
+    """The Speed page with the tiny model shape picked in the sidebar; returns the sidebar."""
     page.goto(f"{server_url}/speed")
     page.get_by_role("button", name="Run probe").wait_for(timeout=120_000)
     wait_idle(page)
@@ -26,6 +27,11 @@ def test_speed_page_tiny_probe(server_url, page):
     sidebar.get_by_test_id("stSelectbox").filter(has_text="Model shape").click()
     page.get_by_role("option", name="tiny", exact=False).first.click()
     wait_idle(page)
+    return sidebar
+
+
+def test_speed_page_tiny_probe(server_url, page):
+    sidebar = _open_with_tiny_preset(page, server_url)
     _set_number(page, "Prompt tokens", 32)
     _set_number(page, "New tokens", 8)
     _set_number(page, "Repeats (median)", 2)
@@ -57,13 +63,7 @@ def test_speed_page_tiny_probe(server_url, page):
 
 
 def test_speed_probe_can_be_stopped(server_url, page):
-    page.goto(f"{server_url}/speed")
-    page.get_by_role("button", name="Run probe").wait_for(timeout=120_000)
-    wait_idle(page)
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stSelectbox").filter(has_text="Model shape").click()
-    page.get_by_role("option", name="tiny", exact=False).first.click()
-    wait_idle(page)
+    _open_with_tiny_preset(page, server_url)
     _set_number(page, "New tokens", 500)
     _set_number(page, "Repeats (median)", 30)
     page.get_by_role("button", name="Run probe").click()
