@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from tokdash.catalog import NOT_AVAILABLE_OFFLINE
+from tokdash.tokenizers.catalog import NOT_AVAILABLE_OFFLINE
 from tokdash.tokenizers.registry import catalog_rows, fetch_all
 from tokdash.ui.widgets import table_with_download
 

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from tokdash import charts, metrics
-from tokdash.ui import cache
+from tokdash.analysis import metrics
+from tokdash.ui import selection
 from tokdash.ui.widgets import table_with_download
+from tokdash.viz import charts
 
 st.title("Compression")
 st.caption(
@@ -18,7 +19,7 @@ alpha = st.sidebar.number_input(
     "Rényi alpha", min_value=0.0, max_value=10.0, value=2.5, step=0.5, key="cmp_alpha"
 )
 bar = st.progress(0.0, text="Encoding ...")
-toks, corpus, cmp = cache.selection_comparison(
+toks, corpus, cmp = selection.selection_comparison(
     with_base=True, progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg)
 )
 bar.empty()

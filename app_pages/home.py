@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from tokdash.metrics import snippet_stats
-from tokdash.render import css, render_spans
+from tokdash.analysis.metrics import snippet_stats
 from tokdash.ui.sidebar import base_tokenizer, load_selected
+from tokdash.viz.render import css, render_spans
 
 EXAMPLE = '''def fibonacci(n: int) -> list[int]:
     """Return the first n Fibonacci numbers."""

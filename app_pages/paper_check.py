@@ -2,28 +2,28 @@
 
 import streamlit as st
 
-from tokdash import paper
-from tokdash.catalog import CATALOG, PAPER_BASE, PAPER_REPO
 from tokdash.errors import TokdashError
-from tokdash.paper_chart import nsl_vocab_figure
+from tokdash.paper import replication
+from tokdash.tokenizers.catalog import CATALOG, PAPER_BASE, PAPER_REPO
 from tokdash.tokenizers.registry import is_cached
-from tokdash.ui import cache
+from tokdash.ui import cache, selection
 from tokdash.ui.sidebar import CUSTOM_KEY, corpus_key, selected_corpus, tokenizer_key
 from tokdash.ui.widgets import table_with_download
+from tokdash.viz.paper_chart import nsl_vocab_figure
 
 st.title("Paper check")
 st.caption(
-    f"{paper.PAPER}. The authors' own tokenizers (GPT-4 regex, Punct and Identity at 32k, 64k "
-    "and 80k, and the merged 80k model) are encoded next to Llama 2 (the paper's base), GPT-4's "
-    "cl100k_base and the tokenizers you trained or uploaded in this session, on the corpus "
+    f"{replication.PAPER}. The authors' own tokenizers (GPT-4 regex, Punct and Identity at 32k, "
+    "64k and 80k, and the merged 80k model) are encoded next to Llama 2 (the paper's base), "
+    "GPT-4's cl100k_base and the tokenizers you trained or uploaded in this session, on the corpus "
     "picked in the sidebar. Each finding shows what is measured here next to what the paper "
     "reports. NSL = tokens(T) / tokens(Llama 2) on the same documents; lower is better."
 )
 
-missing = [tid for tid in paper.PAPER_IDS if not is_cached(CATALOG[tid])]
+missing = [tid for tid in replication.PAPER_IDS if not is_cached(CATALOG[tid])]
 if missing:
     st.warning(
-        f"{len(missing)} of the paper's {len(paper.PAPER_IDS)} tokenizers are not here: "
+        f"{len(missing)} of the paper's {len(replication.PAPER_IDS)} tokenizers are not here: "
         f"{', '.join(missing)}. Set TOKDASH_PAPER_DIR to a folder holding the authors' files "
         f"(github.com/{PAPER_REPO}, folder tokenizers/, MIT), or run `python -m tokdash "
         "paper-check --corpus sample` once while online: it downloads them (sha256-checked) "
@@ -32,7 +32,7 @@ if missing:
 
 averaging = st.radio(
     "NSL averaging",
-    list(paper.AVERAGING),
+    list(replication.AVERAGING),
     format_func=lambda a: {"total": "total over total (default)", "paper": "the authors' way"}[a],
     horizontal=True,
     key="pc_averaging",
@@ -44,15 +44,11 @@ corpus = selected_corpus()
 if corpus is None:
     st.stop()
 ckey = corpus_key()
-specs = [tid for tid in paper.check_tokenizer_ids() if is_cached(CATALOG[tid])]
+specs = [tid for tid in replication.check_tokenizer_ids() if is_cached(CATALOG[tid])]
 toks, errors = cache.try_tokenizers(specs)
 for msg in errors:
     st.error(msg)
 toks += [t for t in st.session_state.get(CUSTOM_KEY, {}).values() if t.id not in specs]
-
-
-def _encode_cached(key: str):
-    return lambda tok, docs: cache.corpus_encoding(tok, tokenizer_key(tok), docs, key)
 
 
 run_key = (ckey, tuple(tokenizer_key(t) for t in toks), averaging)
@@ -61,16 +57,16 @@ if previous is None or previous.get("key") != run_key:
     bar = st.progress(0.0, text=f"Encoding {corpus.name} with {len(toks)} tokenizers ...")
     try:
         english = None
-        if paper.ENGLISH not in corpus.languages:
-            english = cache.named_corpus(paper.ENGLISH_REFERENCE)
-        findings, points, used_reference = paper.run_check(
+        if replication.ENGLISH not in corpus.languages:
+            english = cache.named_corpus(replication.ENGLISH_REFERENCE)
+        findings, points, used_reference = replication.run_check(
             toks,
             corpus.documents,
             corpus.languages,
             averaging,
             english_documents=english.documents if english is not None else None,
-            encode=_encode_cached(ckey),
-            english_encode=_encode_cached(paper.ENGLISH_REFERENCE),
+            encode=selection.cached_encoder(ckey),
+            english_encode=selection.cached_encoder(replication.ENGLISH_REFERENCE),
             progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg),
         )
         st.session_state["pc_result"] = {
@@ -101,7 +97,7 @@ st.markdown(
         else ""
     )
 )
-st.info(f"NSL shown: **{paper.AVERAGING[result['averaging']]}**.")
+st.info(f"NSL shown: **{replication.AVERAGING[result['averaging']]}**.")
 
 COLOURS = {"yes": "green", "partial": "orange", "no": "red", "n/a": "gray"}
 
@@ -136,10 +132,12 @@ column = st.radio(
 st.plotly_chart(nsl_vocab_figure(points, PAPER_BASE, column), width="stretch")
 st.caption(
     "Dashed line: the NSL the authors report for BPE tokenizers with the GPT-4 regex trained on "
-    f"70% code ({paper.RESULTS_SOURCE}; mean over their datasets). Points: measured here on "
-    f"{result['corpus']}, NSL {paper.AVERAGING[result['averaging']].split(':')[0]}."
+    f"70% code ({replication.RESULTS_SOURCE}; mean over their datasets). Points: measured here on "
+    f"{result['corpus']}, NSL {replication.AVERAGING[result['averaging']].split(':')[0]}."
 )
-nsl_format = {c: st.column_config.NumberColumn(format="%.4f") for c in paper.POINT_COLUMNS[3:]}
+nsl_format = {
+    c: st.column_config.NumberColumn(format="%.4f") for c in replication.POINT_COLUMNS[3:]
+}
 table_with_download(
     points,
     "paper_check_points.csv",
@@ -149,5 +147,8 @@ table_with_download(
 )
 with st.expander("The paper's reported curve (transcribed)"):
     table_with_download(
-        paper.reference_curve(), "paper_reference_nsl.csv", key="dl_paper_ref", width="stretch"
+        replication.reference_curve(),
+        "paper_reference_nsl.csv",
+        key="dl_paper_ref",
+        width="stretch",
     )

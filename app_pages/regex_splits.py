@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from tokdash import pretokenize
+from tokdash.analysis import pretokenize
+from tokdash.analysis.pretokenize import PATTERNS, count_lines
 from tokdash.errors import RegexError
-from tokdash.pretokenize import PATTERNS, count_lines
-from tokdash.render import css, render_chunks
 from tokdash.ui.sidebar import load_selected
 from tokdash.ui.text_source import text_source
 from tokdash.ui.widgets import table_with_download, view_grid
-from tokdash.views import (
+from tokdash.viz.render import css, render_chunks
+from tokdash.viz.views import (
     DRAW_LIMIT,
     PatternChoice,
     chunk_array,

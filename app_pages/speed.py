@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from tokdash import costmodel, speed, speed_charts
 from tokdash.settings import hosted_mode
-from tokdash.ui import cache
+from tokdash.speed import costmodel, probe
+from tokdash.ui import selection
 from tokdash.ui import speed_ui as ui
 from tokdash.ui.widgets import table_with_download
+from tokdash.viz import speed_charts
 
 STATE = "sp_probe"
 
@@ -20,7 +21,7 @@ st.caption(
 )
 
 bar = st.progress(0.0, text="Measuring characters/token on the corpus ...")
-toks, corpus, cmp = cache.selection_comparison(
+toks, corpus, cmp = selection.selection_comparison(
     with_base=False, progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg)
 )
 bar.empty()
@@ -51,7 +52,7 @@ probe_tab, cost_tab, ctx_tab = st.tabs(["Speed probe", "Cost of vocabulary", "Ef
 # ---------------------------------------------------------------- probe
 with probe_tab:
     gpu = ui.cuda_available()
-    limits = speed.LIMITS_HOSTED if hosted_mode() else speed.LIMITS
+    limits = probe.LIMITS_HOSTED if hosted_mode() else probe.LIMITS
     source = "preset"
     if not hosted_mode():
         source = st.radio(
@@ -99,7 +100,7 @@ with probe_tab:
         )
 
     if run:
-        settings = speed.ProbeSettings(
+        settings = probe.ProbeSettings(
             batch=int(batch),
             prompt_len=int(prompt_len),
             new_tokens=int(new_tokens),

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from tokdash import costmodel, transfer, transfer_plan
 from tokdash.errors import TokdashError
 from tokdash.settings import hosted_mode
+from tokdash.speed import costmodel
+from tokdash.transfer import fvt, planner
 from tokdash.ui import swap_ui as ui
 from tokdash.ui.sidebar import BASE_KEY, corpus_key, load_selected, selected_corpus
 from tokdash.ui.widgets import table_with_download
@@ -49,7 +50,7 @@ except TokdashError as exc:
 
 # ---------------------------------------------------------------- overlap
 st.header("Vocabulary overlap")
-overlap = transfer_plan.overlap_table(plan=the_plan)
+overlap = planner.overlap_table(plan=the_plan)
 counts = dict(zip(overlap["what"], overlap["tokens"], strict=True))
 cols = st.columns(4)
 cols[0].metric("Shared tokens", f"{counts['shared (same bytes in both)']:,}")
@@ -61,9 +62,9 @@ cols[3].metric(
     help="Special/control tokens, ids without bytes and duplicate byte strings (current / "
     "candidate) are left out of the comparison.",
 )
-hist = transfer_plan.pieces_histogram(the_plan)
+hist = planner.pieces_histogram(the_plan)
 chart_col, table_col = st.columns([3, 2])
-chart_col.plotly_chart(transfer_plan.pieces_figure(hist, old.id, new.id), width="stretch")
+chart_col.plotly_chart(planner.pieces_figure(hist, old.id, new.id), width="stretch")
 with table_col:
     table_with_download(hist, "swap_pieces.csv", key="swap_dl_pieces", width="stretch")
 with st.expander("Overlap counts"):
@@ -93,7 +94,7 @@ context = st.columns(3)[0].number_input(
     key="swap_context",
 )
 cmp_table = cmp.table()
-gain = transfer_plan.gain_table(cmp_table, old.id, new.id, int(context))
+gain = planner.gain_table(cmp_table, old.id, new.id, int(context))
 overall = gain[gain["language"] == "ALL"].iloc[0]
 cols = st.columns(3)
 cols[0].metric(
@@ -111,7 +112,7 @@ cols[2].metric(
     delta_color="off",
     help="context / NSL: the text the window holds, counted in current-tokenizer tokens",
 )
-st.plotly_chart(transfer_plan.nsl_figure(gain, old.id, new.id), width="stretch")
+st.plotly_chart(planner.nsl_figure(gain, old.id, new.id), width="stretch")
 table_with_download(gain, "swap_gain.csv", key="swap_dl_gain", width="stretch")
 
 usage = cmp.encodings[new.id].counts()
@@ -122,7 +123,7 @@ words_only = st.toggle(
     key="swap_words_only",
     help="Hide runs of spaces and punctuation (shown as ␣ ↵ → in the table).",
 )
-examples = transfer_plan.new_token_examples(the_plan, usage, n=20, words_only=words_only)
+examples = planner.new_token_examples(the_plan, usage, n=20, words_only=words_only)
 if examples.empty:
     st.info(f"No token of {new.id} that {old.id} lacks occurs in this corpus.")
 else:
@@ -139,9 +140,7 @@ shape_name = c1.selectbox(
     help="Llama-style shapes from the Speed page's cost model; the body stays the same.",
 )
 dtype = c2.selectbox("Weights dtype", list(costmodel.DTYPE_BYTES), index=1, key="swap_dtype")
-size = transfer_plan.size_table(
-    costmodel.PRESETS[shape_name], old.vocab_size, new.vocab_size, dtype
-)
+size = planner.size_table(costmodel.PRESETS[shape_name], old.vocab_size, new.vocab_size, dtype)
 change = size.iloc[2]
 st.markdown(
     f"With the **{shape_name}** body, swapping {old.vocab_size:,} → {new.vocab_size:,} ids "
@@ -170,15 +169,15 @@ with st.form("swap_build"):
     preset = f1.selectbox("Preset (random init)", small, key="swap_preset")
     mode = f2.radio(
         "Mode",
-        list(transfer.MODES),
+        list(fvt.MODES),
         key="swap_mode",
-        format_func=lambda m: f"{m}: {transfer.MODES[m]}",
+        format_func=lambda m: f"{m}: {fvt.MODES[m]}",
     )
     fallback = f3.selectbox(
         "Fallback for unspellable tokens",
-        list(transfer.FALLBACKS),
+        list(fvt.FALLBACKS),
         key="swap_fallback",
-        format_func=lambda k: transfer.FALLBACKS[k],
+        format_func=lambda k: fvt.FALLBACKS[k],
     )
     checkpoint = ""
     if "checkpoint" in sources:
@@ -225,7 +224,7 @@ if summary:
 
 # ---------------------------------------------------------------- budget
 st.header("Data budget")
-st.info(transfer_plan.PAPER_FINDING)
+st.info(planner.PAPER_FINDING)
 planned = st.columns(3)[0].number_input(
     "Your planned fine-tuning (billions of tokens)",
     min_value=0.0,
@@ -234,5 +233,5 @@ planned = st.columns(3)[0].number_input(
     key="swap_planned",
 )
 bpt = cmp_table[cmp_table["language"] == "ALL"].set_index("tokenizer")["bytes_per_token"]
-budget = transfer_plan.budget_table(float(bpt[old.id]), float(bpt[new.id]), planned * 1e9)
+budget = planner.budget_table(float(bpt[old.id]), float(bpt[new.id]), planned * 1e9)
 table_with_download(budget, "swap_budget.csv", key="swap_dl_budget", width="stretch")

@@ -6,15 +6,15 @@ import math
 
 import streamlit as st
 
+from tokdash.analysis.metrics import snippet_stats
+from tokdash.analysis.pretokenize import count_lines
 from tokdash.errors import TokdashError
-from tokdash.metrics import snippet_stats
-from tokdash.pretokenize import count_lines
-from tokdash.render import css, render_spans
 from tokdash.tokenizers import Tokenizer
 from tokdash.ui.sidebar import base_tokenizer, load_selected, tokenizer_key
 from tokdash.ui.text_source import text_source
 from tokdash.ui.widgets import table_with_download, view_grid
-from tokdash.views import (
+from tokdash.viz.render import css, render_spans
+from tokdash.viz.views import (
     DRAW_LIMIT,
     TokenView,
     encode_view,

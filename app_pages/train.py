@@ -3,18 +3,16 @@
 import pandas as pd
 import streamlit as st
 
-from tokdash import charts
 from tokdash.errors import TokdashError
 from tokdash.settings import DEFAULT_TOKENIZERS
 from tokdash.tokenizers import load_path
-from tokdash.train import TrainConfig, parse_mix, prepare, train_texts
-from tokdash.train_extend import (
+from tokdash.training.extend import (
     export_tiktoken,
     extend_tokenizer,
     extension_table,
     tiktoken_agreement,
 )
-from tokdash.train_sweep import (
+from tokdash.training.sweep import (
     doubling_chart,
     doubling_gain,
     heldout_table,
@@ -23,10 +21,12 @@ from tokdash.train_sweep import (
     sweep_chart,
     sweep_configs,
 )
+from tokdash.training.trainer import TrainConfig, parse_mix, prepare, train_texts
 from tokdash.ui import cache
 from tokdash.ui import train_ui as ui
 from tokdash.ui.sidebar import add_session_tokenizer, base_tokenizer, selected_corpus
 from tokdash.ui.widgets import table_with_download
+from tokdash.viz import charts
 
 st.title("Train")
 st.caption(

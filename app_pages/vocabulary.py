@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from tokdash import charts, metrics
-from tokdash.compare import vocab_table
-from tokdash.ui import cache
+from tokdash.analysis import metrics
+from tokdash.analysis.compare import vocab_table
+from tokdash.ui import selection
 from tokdash.ui.widgets import table_with_download
+from tokdash.viz import charts
 
 st.title("Vocabulary")
 st.caption(
@@ -15,7 +16,7 @@ st.caption(
     "token occurrences that are only spaces, tabs or newlines (indentation)."
 )
 
-toks, corpus, cmp = cache.selection_comparison(with_base=False)
+toks, corpus, cmp = selection.selection_comparison(with_base=False)
 
 languages = ["ALL", *corpus.languages]
 language = st.selectbox("Language", languages, key="voc_language")

@@ -11,24 +11,21 @@ Median of REPEATS runs, 2 threads. Prints a table and writes benchmarks/results/
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
+from _results import median_time, write_results
+
+from tokdash.analysis import metrics
+from tokdash.analysis.encode import encode_corpus
+from tokdash.corpus import harvest_stdlib
+from tokdash.tokenizers import load_catalog
+from tokdash.tokenizers.base import DEFAULT_THREADS
+from tokdash.tokenizers.hf_backend import HFTokenizer
+from tokdash.tokenizers.spm_backend import SentencePieceTokenizer
+from tokdash.tokenizers.tiktoken_backend import TiktokenTokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from _results import median_time, write_results  # noqa: E402  (benchmarks/ is on sys.path)
-
-from tokdash import metrics  # noqa: E402
-from tokdash.corpus import harvest_stdlib  # noqa: E402
-from tokdash.encode import encode_corpus  # noqa: E402
-from tokdash.tokenizers import load_catalog  # noqa: E402
-from tokdash.tokenizers.base import DEFAULT_THREADS  # noqa: E402
-from tokdash.tokenizers.hf_backend import HFTokenizer  # noqa: E402
-from tokdash.tokenizers.spm_backend import SentencePieceTokenizer  # noqa: E402
-from tokdash.tokenizers.tiktoken_backend import TiktokenTokenizer  # noqa: E402
 
 DEFAULT = ["cl100k_base", "o200k_base", "llama2", "llama3", "starcoder2", "mistral-v1"]
 

@@ -13,23 +13,21 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
+from _results import write_results
+
+from tokdash.analysis import metrics
+from tokdash.analysis.encode import encode_corpus
+from tokdash.corpus import resolve_corpus
+from tokdash.paper import replication
+from tokdash.tokenizers import load_catalog
+from tokdash.tokenizers.catalog import CATALOG
+from tokdash.tokenizers.registry import is_cached
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from _results import write_results  # noqa: E402  (benchmarks/ is on sys.path)
-
-from tokdash import metrics, paper  # noqa: E402
-from tokdash.catalog import CATALOG  # noqa: E402
-from tokdash.corpus import resolve_corpus  # noqa: E402
-from tokdash.encode import encode_corpus  # noqa: E402
-from tokdash.tokenizers import load_catalog  # noqa: E402
-from tokdash.tokenizers.registry import is_cached  # noqa: E402
 
 
 def page_times(corpus: str, reruns: int) -> tuple[float, float]:
@@ -58,7 +56,7 @@ def main() -> None:
     corpus = resolve_corpus(args.corpus)
     docs = corpus.documents
     mb = corpus.n_bytes / 1e6
-    ids = [t for t in paper.check_tokenizer_ids() if is_cached(CATALOG[t])]
+    ids = [t for t in replication.check_tokenizer_ids() if is_cached(CATALOG[t])]
     rows, encodings = [], {}
     for tid in ids:
         tok = load_catalog(tid)
@@ -75,7 +73,7 @@ def main() -> None:
         )
     table = metrics.compression_table(metrics.document_table(docs), encodings, ids[0])
     t0 = time.perf_counter()
-    paper.check_findings(table, ids[0])
+    replication.check_findings(table, ids[0])
     rows.append(
         {
             "step": "check_findings",

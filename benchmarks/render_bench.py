@@ -24,15 +24,14 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tokdash.errors import TokdashError
+from tokdash.tokenizers import get_tokenizer
+from tokdash.tokenizers.catalog import ENTRIES
+from tokdash.tokenizers.registry import is_cached
+from tokdash.viz.render import render_spans
+from tokdash.viz.views import DRAW_LIMIT, encode_view, line_table, window
 
-from tokdash.catalog import ENTRIES  # noqa: E402
-from tokdash.errors import TokdashError  # noqa: E402
-from tokdash.render import render_spans  # noqa: E402
-from tokdash.tokenizers import get_tokenizer  # noqa: E402
-from tokdash.tokenizers.registry import is_cached  # noqa: E402
-from tokdash.views import DRAW_LIMIT, encode_view, line_table, window  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 RESULTS = ROOT / "benchmarks" / "results" / "render.csv"
 STDLIB_FILES = ["argparse.py", "ast.py", "dataclasses.py", "inspect.py", "typing.py"]

@@ -12,17 +12,18 @@ only. Prints a table and writes benchmarks/results/speed_bench.csv.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tokdash.corpus import resolve_corpus
+from tokdash.speed import (
+    costmodel,
+    probe,
+)
+from tokdash.tokenizers import load_catalog
 
-from tokdash import costmodel, speed  # noqa: E402
-from tokdash.corpus import resolve_corpus  # noqa: E402
-from tokdash.tokenizers import load_catalog  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TOKENIZERS = ["llama2", "llama3", "o200k_base"]
 BARE_VOCAB = 256_000
@@ -44,7 +45,7 @@ def main() -> None:
     rates = costmodel.tokenizer_rates(toks, resolve_corpus(args.corpus).documents)
     nan = float("nan")
     rates.append(costmodel.TokenizerRate(f"vocab-{BARE_VOCAB}", BARE_VOCAB, nan, nan, nan))
-    settings = speed.ProbeSettings(
+    settings = probe.ProbeSettings(
         prompt_len=args.prompt_len,
         new_tokens=args.new_tokens,
         repeats=args.repeats,
@@ -52,7 +53,7 @@ def main() -> None:
         dtype=args.dtype,
     )
     shape = costmodel.get_preset(args.preset)
-    rows = speed.run_probe(
+    rows = probe.run_probe(
         shape, rates, settings, progress=lambda m, f: print(f"  [{f:4.0%}] {m}", flush=True)
     )
     for r in rows:

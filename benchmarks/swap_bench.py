@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _results import write_results
+
+from tokdash.tokenizers import load_catalog
+from tokdash.transfer import (
+    fvt,
+    swap_io,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from _results import write_results  # noqa: E402  (benchmarks/ is on sys.path)
-
-from tokdash import transfer, transfer_io  # noqa: E402
-from tokdash.tokenizers import load_catalog  # noqa: E402
 
 PAIRS = [("llama2", "cl100k_base"), ("llama2", "gpt2"), ("gpt2", "o200k_base")]
 
@@ -49,12 +49,12 @@ def main() -> None:
     for cur, cand in PAIRS:
         old, new = load_catalog(cur), load_catalog(cand)
         old.vocab_bytes(), new.vocab_bytes()
-        t_plan, plan = median_time(lambda o=old, n=new: transfer.build_plan(o, n), args.repeats)
+        t_plan, plan = median_time(lambda o=old, n=new: fvt.build_plan(o, n), args.repeats)
         emb = np.random.default_rng(0).standard_normal((old.vocab_size, args.d_model))
         emb = emb.astype(np.float32)
-        t_fvt, _ = median_time(lambda e=emb, p=plan: transfer.fvt_matrix(e, p), args.repeats)
-        t_ext, _ = median_time(lambda e=emb, p=plan: transfer.extend_matrix(e, p), args.repeats)
-        t_tok, _ = median_time(lambda n=new: transfer_io.tokenizer_file(n), 1)
+        t_fvt, _ = median_time(lambda e=emb, p=plan: fvt.fvt_matrix(e, p), args.repeats)
+        t_ext, _ = median_time(lambda e=emb, p=plan: fvt.extend_matrix(e, p), args.repeats)
+        t_tok, _ = median_time(lambda n=new: swap_io.tokenizer_file(n), 1)
         c = plan.counts()
         rows.append(
             {

@@ -2,8 +2,8 @@
 
 Corpus: the Python standard library's .py files (all folders, ~10 MB budget taken in path
 order). "raw" is the HF `tokenizers` BpeTrainer called directly on the same texts with the same
-pre-tokenizer; "tokdash" is `tokdash.train.train_texts` (checks, thread with progress polling,
-save, reload as a tokdash tokenizer). Identity rows use 1 MB cut into 4096-character pieces
+pre-tokenizer; "tokdash" is `tokdash.training.trainer.train_texts` (checks, thread with progress
+polling, save, reload as a tokdash tokenizer). Identity rows use 1 MB cut into 4096-character pieces
 (what tokdash feeds the trainer); ``--identity-whole`` adds whole documents on 0.25 MB (slow).
 Median of REPEATS runs. Prints a table and writes benchmarks/results/train_bench.csv.
 
@@ -13,19 +13,14 @@ Median of REPEATS runs. Prints a table and writes benchmarks/results/train_bench
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
+from _results import median_time, write_results
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from _results import median_time, write_results  # noqa: E402  (benchmarks/ is on sys.path)
-
-from tokdash.corpus import harvest_stdlib  # noqa: E402
-from tokdash.train import (  # noqa: E402
+from tokdash.corpus import harvest_stdlib
+from tokdash.training.trainer import (
     TrainConfig,
     build_untrained,
     estimate_seconds,
@@ -33,6 +28,8 @@ from tokdash.train import (  # noqa: E402
     train_texts,
     training_inputs,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_VOCAB = [4000, 16000, 32000, 64000]
 

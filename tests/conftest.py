@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import sys
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 SHARED = ROOT.parent / "shared"
+
+# The paper's tokenizers: the product reads them only from TOKDASH_PAPER_DIR (or its cache, or
+# one download); the tests point it at the shared folder when this checkout sits beside one.
+if "TOKDASH_PAPER_DIR" not in os.environ and (SHARED / "paper" / "tokenizers").is_dir():
+    os.environ["TOKDASH_PAPER_DIR"] = str(SHARED / "paper" / "tokenizers")
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +27,8 @@ def catalog_tokenizer():
 
     The paper's tokenizers live outside the repository; their tests skip, with the reason, when
     the folder holding them is absent."""
-    from tokdash.catalog import CATALOG
     from tokdash.tokenizers import load_catalog
+    from tokdash.tokenizers.catalog import CATALOG
     from tokdash.tokenizers.registry import is_cached
 
     def load(entry_id: str):

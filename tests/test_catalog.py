@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tokdash.catalog import CATALOG, ENTRIES, reference_files
-from tokdash.fetch import fetch_members
+from tokdash.tokenizers.catalog import CATALOG, ENTRIES, reference_files
+from tokdash.tokenizers.fetch import fetch_members
 from tokdash.tokenizers.gguf_convert import reference_cases
 
 IDS = [e.id for e in ENTRIES]

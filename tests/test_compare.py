@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT
-from tokdash.compare import COMPARE_COLUMNS, run_comparison
+from tokdash.analysis.compare import COMPARE_COLUMNS, run_comparison
+from tokdash.analysis.encode import encode_corpus
 from tokdash.corpus import harvest_stdlib, load_sample_corpus
-from tokdash.encode import encode_corpus
 from tokdash.ui.widgets import csv_bytes
 
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from tokdash import costmodel
-from tokdash.costmodel import ModelShape, TokenizerRate
 from tokdash.errors import TokdashError
+from tokdash.speed import costmodel
+from tokdash.speed.costmodel import ModelShape, TokenizerRate
 
 # 1 layer, d=4, 2 heads (head_dim 2), 1 KV head, d_ff=8, V=10: small enough to count by hand.
 SMALL = ModelShape("small", n_layers=1, d_model=4, n_heads=2, n_kv_heads=1, d_ff=8, vocab_size=10)
@@ -82,7 +82,7 @@ def test_with_vocab_and_presets():
 @pytest.mark.parametrize("tie", [False, True])
 @pytest.mark.parametrize("kv_heads", [1, 2])
 def test_param_counts_match_transformers(tie, kv_heads):
-    from tokdash.speed import build_model
+    from tokdash.speed.probe import build_model
 
     shape = ModelShape("t", 2, 16, 2, kv_heads, 24, 50, tie_embeddings=tie, max_positions=64)
     model = build_model(shape)
@@ -126,6 +126,6 @@ def test_rates_from_corpus(catalog_tokenizer):
 
 
 def test_import_is_light():
-    code = "import sys, tokdash.costmodel, tokdash.speed; print('torch' in sys.modules)"
+    code = "import sys, tokdash.speed.costmodel, tokdash.speed.probe; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

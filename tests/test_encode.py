@@ -11,9 +11,9 @@ import pytest
 from tokenizers import Tokenizer as HFTokenizer
 from tokenizers import decoders, models, pre_tokenizers, trainers
 
-from tokdash import metrics
+from tokdash.analysis import metrics
+from tokdash.analysis.encode import CorpusEncoding, encode_corpus
 from tokdash.corpus import Document
-from tokdash.encode import CorpusEncoding, encode_corpus
 from tokdash.tokenizers.base import Tokenizer, TokenizerInfo
 
 TRAIN = [

@@ -15,8 +15,8 @@ import sentencepiece as spm
 from tokenizers import Tokenizer
 
 from tokdash.errors import TokenizerLoadError
-from tokdash.fetch import fetch_members
 from tokdash.tokenizers import gguf_convert
+from tokdash.tokenizers.fetch import fetch_members
 from tokdash.tokenizers.gguf_convert import (
     gguf_kind,
     hf_json_from_gguf,

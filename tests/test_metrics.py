@@ -1,4 +1,4 @@
-"""tokdash.metrics as a spec: every expected number below is worked out by hand in a comment."""
+"""tokdash.analysis.metrics as a spec: every expected number below is worked out by hand."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokdash import metrics
-from tokdash.encode import CorpusEncoding
+from tokdash.analysis import metrics
+from tokdash.analysis.encode import CorpusEncoding
 from tokdash.errors import TokdashError
 
 
@@ -340,7 +340,7 @@ def test_nsl_paper_average():
 # ----- import purity -----------------------------------------------------------------------------
 def test_import_metrics_leaves_out_streamlit_and_torch():
     code = (
-        "import tokdash.metrics, tokdash.encode, sys; "
+        "import tokdash.analysis.metrics, tokdash.analysis.encode, sys; "
         "assert 'streamlit' not in sys.modules and 'torch' not in sys.modules, "
         "[m for m in ('streamlit', 'torch') if m in sys.modules]"
     )

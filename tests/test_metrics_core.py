@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from tokdash import metrics
-from tokdash.encode import CorpusEncoding
+from tokdash.analysis import metrics
+from tokdash.analysis.encode import CorpusEncoding
 
 
 @dataclass
@@ -123,14 +121,3 @@ def test_nsl_paper_average():
     )
     assert out["code"] == pytest.approx(0.7)
     assert out["average"] == pytest.approx(0.85)
-
-
-def test_pure_modules_do_not_import_ui_or_torch():
-    code = (
-        "import sys, tokdash.metrics, tokdash.encode, tokdash.compare, tokdash.charts, "
-        "tokdash.corpus, tokdash.render, tokdash.pretokenize, tokdash.tokenizers; "
-        "bad = [m for m in ('streamlit', 'torch') if m in sys.modules]; "
-        "assert not bad, bad"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr

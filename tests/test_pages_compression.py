@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tokdash.compare import COMPARE_COLUMNS, run_comparison
+from tokdash.analysis.compare import COMPARE_COLUMNS, run_comparison
 from tokdash.corpus import load_sample_corpus
 
 

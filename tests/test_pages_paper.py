@@ -9,10 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tokdash import paper
-from tokdash.catalog import CATALOG
-from tokdash.compare import run_comparison
+from tokdash.analysis.compare import run_comparison
 from tokdash.corpus import load_sample_corpus
+from tokdash.paper import replication
+from tokdash.tokenizers.catalog import CATALOG
 from tokdash.tokenizers.registry import is_cached
 
 PAGE = "app_pages/paper_check.py"
@@ -27,15 +27,15 @@ def open_page(corpus: str = "sample:all") -> AppTest:
 
 
 def test_paper_check_page_matches_the_library(catalog_tokenizer):
-    toks = [catalog_tokenizer(t) for t in paper.check_tokenizer_ids()]
+    toks = [catalog_tokenizer(t) for t in replication.check_tokenizer_ids()]
     at = open_page("sample:all")
     findings = at.dataframe[0].value
-    assert list(findings.columns) == paper.FINDING_COLUMNS
+    assert list(findings.columns) == replication.FINDING_COLUMNS
     assert findings["finding"].tolist() == [1, 2, 3, 4]
     docs = load_sample_corpus("all").documents
     table = run_comparison(toks, docs, toks[0]).table()
-    kept = (paper.shared_prefix(toks[0].vocab_bytes(), toks[-1].vocab_bytes()), 32000)
-    want, want_points = paper.check_findings(table, kept=kept)
+    kept = (replication.shared_prefix(toks[0].vocab_bytes(), toks[-1].vocab_bytes()), 32000)
+    want, want_points = replication.check_findings(table, kept=kept)
     pd.testing.assert_frame_equal(findings, want)
     pts = at.dataframe[1].value
     assert pts["code_nsl"].tolist() == pytest.approx(want_points["code_nsl"].tolist())
@@ -68,7 +68,7 @@ def test_paper_check_without_the_paper_folder(monkeypatch, tmp_path):
     """With TOKDASH_PAPER_DIR pointing at an empty folder the page says what is missing and
     how to get it, and still shows the findings it can (n/a for the others)."""
     monkeypatch.setenv("TOKDASH_PAPER_DIR", str(tmp_path))
-    if any(is_cached(CATALOG[t]) for t in paper.PAPER_IDS):
+    if any(is_cached(CATALOG[t]) for t in replication.PAPER_IDS):
         pytest.skip("the paper's files are in the download cache, so they are never missing")
     at = open_page("sample:python")
     warning = at.warning[0].value

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tokdash import costmodel
+from tokdash.speed import costmodel
 
 
 def speed_page(tokenizers: list[str]) -> AppTest:

@@ -9,9 +9,9 @@ from safetensors import safe_open
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tokdash import transfer, transfer_plan
-from tokdash.compare import run_comparison
+from tokdash.analysis.compare import run_comparison
 from tokdash.corpus import load_sample_corpus
+from tokdash.transfer import fvt, planner
 
 
 def swap_page(current: str = "llama2", candidate: str = "gpt2") -> AppTest:
@@ -35,18 +35,18 @@ def frame(at: AppTest, column: str):
 def test_swap_page_overlap_gain_and_fvt(catalog_tokenizer, tmp_path):
     at = swap_page()
     old, new = catalog_tokenizer("llama2"), catalog_tokenizer("gpt2")
-    plan = transfer.build_plan(old, new)
+    plan = fvt.build_plan(old, new)
 
     hist = frame(at, "pieces")
-    want = transfer_plan.pieces_histogram(plan)
+    want = planner.pieces_histogram(plan)
     assert hist["candidate_tokens"].tolist() == want["candidate_tokens"].tolist()
     metrics = {m.label: m.value for m in at.metric}
-    shared = transfer_plan.overlap_table(plan).iloc[2]["tokens"]
+    shared = planner.overlap_table(plan).iloc[2]["tokens"]
     assert metrics["Shared tokens"] == f"{shared:,}"
 
     gain = frame(at, "chars_per_s_gain")
     direct = run_comparison([old, new], load_sample_corpus("python").documents, old).table()
-    want_gain = transfer_plan.gain_table(direct, "llama2", "gpt2", 4096)
+    want_gain = planner.gain_table(direct, "llama2", "gpt2", 4096)
     assert gain["tokens_candidate"].tolist() == want_gain["tokens_candidate"].tolist()
     assert gain["nsl"].tolist() == pytest.approx(want_gain["nsl"].tolist())
     charts = at.get("plotly_chart")

@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tokdash.pretokenize import PATTERNS, chunk_stats, split
-from tokdash.render import line_token_counts
+from tokdash.analysis.pretokenize import PATTERNS, chunk_stats, split
+from tokdash.viz.render import line_token_counts
 
 TEXT = "def add(a, b):\n    return a + b  # 加法\n\n\tprint(add(1, 22))\n"
 

@@ -7,7 +7,7 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tokdash.compare import COMPARE_COLUMNS
+from tokdash.analysis.compare import COMPARE_COLUMNS
 
 
 def train_page(corpus: str = "sample:python") -> AppTest:

@@ -7,11 +7,11 @@ import math
 import pandas as pd
 import pytest
 
-from tokdash import paper
-from tokdash.catalog import PAPER_BASE
-from tokdash.cli import main
+from tokdash.cli.main import main
 from tokdash.errors import TokdashError
-from tokdash.paper_chart import nsl_vocab_figure
+from tokdash.paper import replication
+from tokdash.tokenizers.catalog import PAPER_BASE
+from tokdash.viz.paper_chart import nsl_vocab_figure
 
 ALL = "ALL"
 
@@ -38,7 +38,7 @@ def points(values: dict[str, tuple[float, float]], vocab: dict[str, int] | None 
         [
             {
                 "tokenizer": t,
-                "group": paper.group_of(t),
+                "group": replication.group_of(t),
                 "vocab_size": vocab[t] if t in vocab else int(t.rsplit("-", 1)[-1][:-1]) * 1000,
                 "code_nsl": c,
                 "english_nsl": e,
@@ -46,7 +46,7 @@ def points(values: dict[str, tuple[float, float]], vocab: dict[str, int] | None 
             }
             for t, (c, e) in values.items()
         ],
-        columns=paper.POINT_COLUMNS,
+        columns=replication.POINT_COLUMNS,
     )
 
 
@@ -54,24 +54,24 @@ def points(values: dict[str, tuple[float, float]], vocab: dict[str, int] | None 
 
 
 def test_gains_per_doubling_by_hand():
-    assert paper.gains_per_doubling([(32000, 0.8), (64000, 0.7), (128000, 0.65)]) == (
+    assert replication.gains_per_doubling([(32000, 0.8), (64000, 0.7), (128000, 0.65)]) == (
         pytest.approx([0.1, 0.05])
     )
     # 64k -> 80k is log2(1.25) = 0.3219 doublings: 0.01 / 0.3219 = 0.0311 per doubling
-    assert paper.gains_per_doubling([(64000, 0.764), (80000, 0.754)]) == pytest.approx(
+    assert replication.gains_per_doubling([(64000, 0.764), (80000, 0.754)]) == pytest.approx(
         [0.01 / math.log2(1.25)]
     )
     with pytest.raises(TokdashError):
-        paper.gains_per_doubling([(64000, 0.7), (32000, 0.8)])
+        replication.gains_per_doubling([(64000, 0.7), (32000, 0.8)])
 
 
 def test_shared_prefix_counts_same_bytes_at_same_id():
-    assert paper.shared_prefix([b"a", b"b", b"c"], [b"a", b"x", b"c", b"d"]) == 2
-    assert paper.shared_prefix([b"a", b"b"], [b"a"]) == 1
+    assert replication.shared_prefix([b"a", b"b", b"c"], [b"a", b"x", b"c", b"d"]) == 2
+    assert replication.shared_prefix([b"a", b"b"], [b"a"]) == 1
 
 
 def test_reference_curve_matches_the_cited_figures():
-    ref = paper.reference_curve().set_index("vocab_size")
+    ref = replication.reference_curve().set_index("vocab_size")
     # the authors' code NSL quoted in the issue: 32k 0.805, 64k 0.764, 80k 0.754, 128k 0.736,
     # 256k 0.714 (compression_results.csv, "average code compression")
     for vocab, want in [(32000, 0.805), (64000, 0.764), (80000, 0.754), (256000, 0.714)]:
@@ -85,12 +85,12 @@ def test_category_nsl_total_and_paper_averaging_by_hand():
         PAPER_BASE: {"python": 100, "go": 300, "english": 50},
         "t": {"python": 80, "go": 150, "english": 45},
     }
-    total = paper.category_nsl(table(rows), PAPER_BASE, "total").set_index("tokenizer")
+    total = replication.category_nsl(table(rows), PAPER_BASE, "total").set_index("tokenizer")
     assert total.loc["t", "code_nsl"] == pytest.approx(230 / 400)
     assert total.loc["t", "english_nsl"] == pytest.approx(45 / 50)
     assert total.loc["t", "overall_nsl"] == pytest.approx(275 / 450)
     assert total.loc[PAPER_BASE, "code_nsl"] == 1.0
-    authors = paper.category_nsl(table(rows), PAPER_BASE, "paper").set_index("tokenizer")
+    authors = replication.category_nsl(table(rows), PAPER_BASE, "paper").set_index("tokenizer")
     assert authors.loc["t", "code_nsl"] == pytest.approx((0.8 + 0.5) / 2)
     assert authors.loc["t", "english_nsl"] == pytest.approx(0.9)
     assert authors.loc["t", "overall_nsl"] == pytest.approx((0.65 + 0.9) / 2)
@@ -98,12 +98,12 @@ def test_category_nsl_total_and_paper_averaging_by_hand():
 
 def test_category_nsl_without_english_and_bad_input():
     rows = {PAPER_BASE: {"python": 10}, "t": {"python": 5}}
-    out = paper.category_nsl(table(rows), PAPER_BASE).set_index("tokenizer")
+    out = replication.category_nsl(table(rows), PAPER_BASE).set_index("tokenizer")
     assert out.loc["t", "code_nsl"] == 0.5 and math.isnan(out.loc["t", "english_nsl"])
     with pytest.raises(TokdashError, match="base tokenizer"):
-        paper.category_nsl(table(rows), "cl100k_base")
+        replication.category_nsl(table(rows), "cl100k_base")
     with pytest.raises(TokdashError, match="averaging"):
-        paper.category_nsl(table(rows), PAPER_BASE, "mean")
+        replication.category_nsl(table(rows), PAPER_BASE, "mean")
 
 
 # --- findings on hand-made NSL ---------------------------------------------------------------
@@ -113,17 +113,17 @@ def test_finding_vocab_scaling_verdicts():
     ok = points(
         {"paper-gpt4-32k": (0.82, 1), "paper-gpt4-64k": (0.79, 1), "paper-gpt4-80k": (0.785, 1)}
     )
-    row = paper.finding_vocab_scaling(ok)
+    row = replication.finding_vocab_scaling(ok)
     assert row["holds"] == "yes" and "32k 0.820" in row["measured"]
     assert "32k 0.805" in row["paper"]
     # falls, but the gain per doubling grows (0.03, then 0.05 / 0.32 = 0.155)
     grows = points(
         {"paper-gpt4-32k": (0.82, 1), "paper-gpt4-64k": (0.79, 1), "paper-gpt4-80k": (0.74, 1)}
     )
-    assert paper.finding_vocab_scaling(grows)["holds"] == "partial"
+    assert replication.finding_vocab_scaling(grows)["holds"] == "partial"
     rises = points({"paper-gpt4-32k": (0.8, 1), "paper-gpt4-64k": (0.81, 1)})
-    assert paper.finding_vocab_scaling(rises)["holds"] == "no"
-    assert paper.finding_vocab_scaling(points({"paper-gpt4-32k": (0.8, 1)}))["holds"] == "n/a"
+    assert replication.finding_vocab_scaling(rises)["holds"] == "no"
+    assert replication.finding_vocab_scaling(points({"paper-gpt4-32k": (0.8, 1)}))["holds"] == "n/a"
 
 
 def test_finding_pretokenization_verdicts():
@@ -131,12 +131,14 @@ def test_finding_pretokenization_verdicts():
         return {f"paper-identity-{k}k": (identity, 1), f"paper-gpt4-{k}k": (gpt, 1),
                 f"paper-punct-{k}k": (punct, 1)}  # fmt: skip
 
-    assert paper.finding_pretokenization(points(nsl(0.6, 0.8, 0.85)))["holds"] == "yes"
-    assert paper.finding_pretokenization(points(nsl(0.6, 0.8, 0.75)))["holds"] == "partial"
-    assert paper.finding_pretokenization(points(nsl(0.9, 0.8, 0.75)))["holds"] == "no"
-    assert paper.finding_pretokenization(points({"paper-gpt4-32k": (0.8, 1)}))["holds"] == "n/a"
+    assert replication.finding_pretokenization(points(nsl(0.6, 0.8, 0.85)))["holds"] == "yes"
+    assert replication.finding_pretokenization(points(nsl(0.6, 0.8, 0.75)))["holds"] == "partial"
+    assert replication.finding_pretokenization(points(nsl(0.9, 0.8, 0.75)))["holds"] == "no"
+    assert (
+        replication.finding_pretokenization(points({"paper-gpt4-32k": (0.8, 1)}))["holds"] == "n/a"
+    )
     both = points({**nsl(0.6, 0.8, 0.85), **nsl(0.55, 0.76, 0.83, 64)})
-    row = paper.finding_pretokenization(both)
+    row = replication.finding_pretokenization(both)
     assert row["holds"] == "yes" and "64k: identity 0.550" in row["measured"]
 
 
@@ -144,29 +146,29 @@ def test_finding_code_vs_english_verdicts():
     good = points(
         {"cl100k_base": (0.76, 0.88), "paper-gpt4-32k": (0.81, 0.93)}, {"cl100k_base": 100277}
     )
-    assert paper.finding_code_vs_english(good)["holds"] == "yes"
+    assert replication.finding_code_vs_english(good)["holds"] == "yes"
     mixed = points(
         {"cl100k_base": (0.76, 0.88), "paper-gpt4-32k": (0.95, 0.93)}, {"cl100k_base": 100277}
     )
-    assert paper.finding_code_vs_english(mixed)["holds"] == "partial"
+    assert replication.finding_code_vs_english(mixed)["holds"] == "partial"
     no_en = points({"cl100k_base": (0.76, float("nan"))}, {"cl100k_base": 100277})
-    assert paper.finding_code_vs_english(no_en)["holds"] == "n/a"
+    assert replication.finding_code_vs_english(no_en)["holds"] == "n/a"
 
 
 def test_finding_merged_verdicts():
     merged = points({"paper-merged-80k": (0.8, 0.9)}, {"paper-merged-80k": 80224})
-    assert paper.finding_merged(merged, (32000, 32000))["holds"] == "yes"
-    assert paper.finding_merged(merged, (31000, 32000))["holds"] == "partial"
+    assert replication.finding_merged(merged, (32000, 32000))["holds"] == "yes"
+    assert replication.finding_merged(merged, (31000, 32000))["holds"] == "partial"
     worse = points({"paper-merged-80k": (1.1, 0.9)}, {"paper-merged-80k": 80224})
-    assert paper.finding_merged(worse, (31000, 32000))["holds"] == "no"
-    assert paper.finding_merged(points({}), None)["holds"] == "n/a"
+    assert replication.finding_merged(worse, (31000, 32000))["holds"] == "no"
+    assert replication.finding_merged(points({}), None)["holds"] == "n/a"
 
 
 def test_check_findings_uses_the_english_reference_when_the_corpus_has_none():
     code = table({PAPER_BASE: {"python": 100}, "cl100k_base": {"python": 75}})
     english = table({PAPER_BASE: {"english": 100}, "cl100k_base": {"english": 90}})
-    findings, nsl = paper.check_findings(code, english_table=english)
-    assert list(findings.columns) == paper.FINDING_COLUMNS
+    findings, nsl = replication.check_findings(code, english_table=english)
+    assert list(findings.columns) == replication.FINDING_COLUMNS
     assert findings["finding"].tolist() == [1, 2, 3, 4]
     row = findings.set_index("finding").loc[3]
     assert row["holds"] == "yes" and "English 0.900" in row["measured"]
@@ -176,7 +178,7 @@ def test_check_findings_uses_the_english_reference_when_the_corpus_has_none():
 
 def test_run_check_needs_the_base():
     with pytest.raises(TokdashError, match="llama2"):
-        paper.run_check([], [], ["python"])
+        replication.run_check([], [], ["python"])
 
 
 def test_nsl_vocab_figure_has_log_axis_units_and_the_reference():
@@ -187,7 +189,7 @@ def test_nsl_vocab_figure_has_log_axis_units_and_the_reference():
     assert "tokens / llama2 tokens" in fig["layout"]["yaxis"]["title"]["text"]
     names = [t["name"] for t in fig["data"]]
     assert names[0].startswith("paper: GPT-4 regex, reported")
-    assert len(fig["data"][0]["x"]) == len(paper.REFERENCE_NSL)
+    assert len(fig["data"][0]["x"]) == len(replication.REFERENCE_NSL)
     assert "paper: GPT-4 regex, measured" in names and len(names) == 2  # the base is not drawn
 
 
@@ -196,7 +198,7 @@ def test_nsl_vocab_figure_has_log_axis_units_and_the_reference():
 CODE = 'def hello_world():\n    """Say hi."""\n    return {"x": 42, "y": [1, 2]}  # done\n'
 
 
-@pytest.mark.parametrize("tid", paper.PAPER_IDS)
+@pytest.mark.parametrize("tid", replication.PAPER_IDS)
 def test_paper_tokenizer_loads_and_round_trips(catalog_tokenizer, tid):
     tok = catalog_tokenizer(tid)
     ids = tok.encode(CODE)
@@ -211,9 +213,9 @@ def stdlib_check(catalog_tokenizer):
     about a minute of encoding on 2 cores), once for the module."""
     from tokdash.corpus import resolve_corpus
 
-    toks = [catalog_tokenizer(t) for t in (PAPER_BASE, *paper.PAPER_IDS)]
+    toks = [catalog_tokenizer(t) for t in (PAPER_BASE, *replication.PAPER_IDS)]
     corpus = resolve_corpus("stdlib")
-    findings, nsl, used_english = paper.run_check(toks, corpus.documents, corpus.languages)
+    findings, nsl, used_english = replication.run_check(toks, corpus.documents, corpus.languages)
     assert not used_english
     return findings, nsl
 
@@ -243,12 +245,12 @@ def test_cli_paper_check_writes_the_findings_csv(tmp_path, catalog_tokenizer):
     rc = main(["paper-check", "--corpus", "sample:python", "--out", str(out), "--points", str(pts)])
     assert rc == 0
     df = pd.read_csv(out)
-    assert list(df.columns) == paper.FINDING_COLUMNS
+    assert list(df.columns) == replication.FINDING_COLUMNS
     assert df["finding"].tolist() == [1, 2, 3, 4]
     assert set(df["holds"]) <= {"yes", "partial", "no", "n/a"}
     assert "reference corpus" in df.loc[2, "measured"]  # English from sample:english
     points_df = pd.read_csv(pts)
-    assert set(paper.PAPER_IDS) <= set(points_df["tokenizer"])
+    assert set(replication.PAPER_IDS) <= set(points_df["tokenizer"])
     rc = main(["paper-check", "-c", "sample", "-o", str(out), "--averaging", "paper"])
     authors = pd.read_csv(out)
     assert rc == 0 and authors["finding"].tolist() == [1, 2, 3, 4]

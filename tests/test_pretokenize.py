@@ -1,4 +1,4 @@
-"""Spec for tokdash.pretokenize: the named patterns, splitting into byte chunks, and time limits."""
+"""Spec for tokdash.analysis.pretokenize: named patterns, byte chunks, and time limits."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiktoken_ext import openai_public
 
-from tokdash.errors import RegexError
-from tokdash.pretokenize import (
+from tokdash.analysis.pretokenize import (
     PATTERNS,
     Chunk,
     chunk_stats,
@@ -25,6 +24,7 @@ from tokdash.pretokenize import (
     get_pattern,
     split,
 )
+from tokdash.errors import RegexError
 
 PAPER_README = Path(__file__).resolve().parents[2] / "shared" / "paper" / "README.md"
 CODE = "def foo(x):\n    return x+1"

@@ -1,4 +1,4 @@
-"""Spec for tokdash.render: token and chunk views as HTML, and tokens per line."""
+"""Spec for tokdash.viz.render: token and chunk views as HTML, and tokens per line."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokdash.pretokenize import PATTERNS, split
-from tokdash.render import PALETTE, css, line_token_counts, render_chunks, render_spans
+from tokdash.analysis.pretokenize import PATTERNS, split
+from tokdash.viz.render import PALETTE, css, line_token_counts, render_chunks, render_spans
 
 
 class _Visible(HTMLParser):
@@ -285,7 +285,7 @@ def test_any_byte_tiling_renders_each_character_once(case):
 
 def test_pure_modules_do_not_import_streamlit():
     code = (
-        "import sys, tokdash.render, tokdash.pretokenize; "
+        "import sys, tokdash.viz.render, tokdash.analysis.pretokenize; "
         "assert 'streamlit' not in sys.modules, 'streamlit imported'"
     )
     root = Path(__file__).resolve().parents[1]

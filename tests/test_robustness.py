@@ -15,11 +15,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tokdash.cli import main
+from tokdash.analysis.encode import encode_corpus
+from tokdash.analysis.pretokenize import split
+from tokdash.cli.main import main
 from tokdash.corpus import MAX_LINE_BYTES, Document, decode_document, longest_line
-from tokdash.encode import encode_corpus
 from tokdash.errors import EncodeError, RegexError
-from tokdash.pretokenize import split
 
 MB = 1_000_000
 
@@ -253,7 +253,7 @@ def test_cli_train_refuses_a_vocab_of_0_or_10_million(tmp_path, capsys, vocab):
 
 
 def test_cli_speed_refuses_a_model_too_large_for_memory(monkeypatch, capsys):
-    from tokdash import models
+    from tokdash.speed import models
 
     monkeypatch.setattr(models, "available_memory_bytes", lambda device: 2 * 1024**3)  # 2 GiB
     code, _, err = run_cli(

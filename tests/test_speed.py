@@ -6,12 +6,12 @@ import csv
 
 import pytest
 
-from tokdash import costmodel, speed
-from tokdash.cli import main
-from tokdash.costmodel import ModelShape, TokenizerRate
+from tokdash.cli.main import main
 from tokdash.errors import TokdashError
+from tokdash.speed import costmodel, probe
+from tokdash.speed.costmodel import ModelShape, TokenizerRate
 
-FAST = speed.ProbeSettings(prompt_len=16, new_tokens=5, repeats=2, device="cpu")
+FAST = probe.ProbeSettings(prompt_len=16, new_tokens=5, repeats=2, device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def probe_rows():
         TokenizerRate("large-vocab", 8_000, 4.0, 4.2, 8.0),
     ]
     seen: list[dict] = []
-    rows = speed.run_probe(costmodel.PRESETS["tiny"], rates, FAST, on_result=seen.append)
+    rows = probe.run_probe(costmodel.PRESETS["tiny"], rates, FAST, on_result=seen.append)
     return rows, seen
 
 
@@ -48,8 +48,8 @@ def test_probe_measurements_are_positive_and_consistent(probe_rows):
 
 def test_larger_vocab_gets_larger_embedding():
     tiny = costmodel.PRESETS["tiny"]
-    a = speed.build_model(tiny.with_vocab(500))
-    b = speed.build_model(tiny.with_vocab(2_000))
+    a = probe.build_model(tiny.with_vocab(500))
+    b = probe.build_model(tiny.with_vocab(2_000))
     ea, eb = a.get_input_embeddings().weight, b.get_input_embeddings().weight
     assert ea.shape == (500, tiny.d_model) and eb.shape == (2_000, tiny.d_model)
     assert b.get_output_embeddings().weight.shape[0] == 2_000
@@ -61,38 +61,38 @@ def test_build_model_dtype_and_seed():
     import torch
 
     tiny = costmodel.PRESETS["tiny"].with_vocab(300)
-    m = speed.build_model(tiny, dtype="bfloat16", seed=3)
+    m = probe.build_model(tiny, dtype="bfloat16", seed=3)
     assert m.dtype == torch.bfloat16
-    w1 = speed.build_model(tiny, seed=3).get_input_embeddings().weight
-    w2 = speed.build_model(tiny, seed=3).get_input_embeddings().weight
+    w1 = probe.build_model(tiny, seed=3).get_input_embeddings().weight
+    w2 = probe.build_model(tiny, seed=3).get_input_embeddings().weight
     assert torch.equal(w1, w2)
 
 
 def test_checkpoint_roundtrip_and_refusals(tmp_path):
     shape = ModelShape("ck", 1, 32, 2, 2, 64, 120, max_positions=64)
-    model = speed.build_model(shape)
+    model = probe.build_model(shape)
     model.save_pretrained(tmp_path / "ok", safe_serialization=True)
-    loaded = speed.load_checkpoint(tmp_path / "ok", "cpu", "float32")
-    assert speed.shape_from_config(loaded.config) == speed.shape_from_config(model.config)
-    assert speed.shape_from_config(loaded.config, name="ck") == shape
+    loaded = probe.load_checkpoint(tmp_path / "ok", "cpu", "float32")
+    assert probe.shape_from_config(loaded.config) == probe.shape_from_config(model.config)
+    assert probe.shape_from_config(loaded.config, name="ck") == shape
     with pytest.raises(TokdashError, match="not a folder"):
-        speed.load_checkpoint(tmp_path / "missing")
+        probe.load_checkpoint(tmp_path / "missing")
     (tmp_path / "pickle").mkdir()
     (tmp_path / "pickle" / "config.json").write_text("{}")
     (tmp_path / "pickle" / "pytorch_model.bin").write_bytes(b"x")
     with pytest.raises(TokdashError, match="only .safetensors"):
-        speed.load_checkpoint(tmp_path / "pickle")
+        probe.load_checkpoint(tmp_path / "pickle")
     (tmp_path / "empty").mkdir()
     with pytest.raises(TokdashError, match="no config.json"):
-        speed.load_checkpoint(tmp_path / "empty")
+        probe.load_checkpoint(tmp_path / "empty")
 
 
 def test_probe_with_checkpoint_times_once(tmp_path):
     shape = ModelShape("ck", 1, 32, 2, 2, 64, 120, max_positions=64)
-    speed.build_model(shape).save_pretrained(tmp_path / "ck")
+    probe.build_model(shape).save_pretrained(tmp_path / "ck")
     rates = [TokenizerRate("a", 50, 3.0, 3.0), TokenizerRate("b", 90, 4.0, 4.0)]
-    s = speed.ProbeSettings(prompt_len=8, new_tokens=3, repeats=1, device="cpu")
-    rows = speed.run_probe(shape, rates, s, model_source=str(tmp_path / "ck"), bandwidth=1e9)
+    s = probe.ProbeSettings(prompt_len=8, new_tokens=3, repeats=1, device="cpu")
+    rows = probe.run_probe(shape, rates, s, model_source=str(tmp_path / "ck"), bandwidth=1e9)
     assert [r["vocab_size"] for r in rows] == [120, 120]  # the checkpoint's own vocabulary
     assert rows[0]["decode_tokens_per_s"] == rows[1]["decode_tokens_per_s"]
     assert rows[1]["chars_per_s"] > rows[0]["chars_per_s"]
@@ -101,41 +101,41 @@ def test_probe_with_checkpoint_times_once(tmp_path):
 def test_memory_check_refuses_too_large():
     huge = ModelShape("huge", 400, 16384, 128, 8, 53248, 128_000, max_positions=8192)
     with pytest.raises(TokdashError, match="GiB free"):
-        speed.check_fits(huge, "float32", "cpu", 1, 512)
+        probe.check_fits(huge, "float32", "cpu", 1, 512)
     with pytest.raises(TokdashError, match="positions"):
-        speed.check_fits(costmodel.PRESETS["tiny"], "float32", "cpu", 1, 5000)
-    speed.check_fits(costmodel.PRESETS["tiny"], "float32", "cpu", 1, 512)
-    assert speed.available_memory_bytes("cpu") > 0
+        probe.check_fits(costmodel.PRESETS["tiny"], "float32", "cpu", 1, 5000)
+    probe.check_fits(costmodel.PRESETS["tiny"], "float32", "cpu", 1, 512)
+    assert probe.available_memory_bytes("cpu") > 0
 
 
 def test_settings_bounds_and_hosted(monkeypatch):
     with pytest.raises(TokdashError, match="batch"):
-        speed.ProbeSettings(batch=0, device="cpu").checked()
+        probe.ProbeSettings(batch=0, device="cpu").checked()
     with pytest.raises(TokdashError, match="new_tokens"):
-        speed.ProbeSettings(new_tokens=1, device="cpu").checked()
+        probe.ProbeSettings(new_tokens=1, device="cpu").checked()
     with pytest.raises(TokdashError, match="float16"):
-        speed.ProbeSettings(device="cpu", dtype="fp16").checked()
+        probe.ProbeSettings(device="cpu", dtype="fp16").checked()
     with pytest.raises(TokdashError, match="unknown device"):
-        speed.resolve_device("tpu")
-    assert speed.ProbeSettings(device="cpu", dtype="bf16").checked().dtype == "bfloat16"
+        probe.resolve_device("tpu")
+    assert probe.ProbeSettings(device="cpu", dtype="bf16").checked().dtype == "bfloat16"
     monkeypatch.setenv("TOKDASH_HOSTED", "1")
     with pytest.raises(TokdashError, match="between 1 and"):
-        speed.ProbeSettings(prompt_len=4096, device="cpu").checked()
+        probe.ProbeSettings(prompt_len=4096, device="cpu").checked()
     with pytest.raises(TokdashError, match="hosted demo builds at most"):
-        speed.check_fits(costmodel.PRESETS["7b"], "bfloat16", "cpu", 1, 512)
+        probe.check_fits(costmodel.PRESETS["7b"], "bfloat16", "cpu", 1, 512)
     with pytest.raises(TokdashError, match="hosted demo"):
-        speed.load_checkpoint("/tmp")
+        probe.load_checkpoint("/tmp")
 
 
-@pytest.mark.skipif(speed.cuda_available(), reason="a GPU is present")
+@pytest.mark.skipif(probe.cuda_available(), reason="a GPU is present")
 def test_cuda_without_gpu_is_a_clear_error():
     with pytest.raises(TokdashError, match="no CUDA device"):
-        speed.resolve_device("cuda")
-    assert speed.resolve_device("auto") == "cpu"
+        probe.resolve_device("cuda")
+    assert probe.resolve_device("auto") == "cpu"
 
 
 def test_bandwidth_positive():
-    assert speed.measure_bandwidth("cpu", n_bytes=8 << 20, repeats=2) > 1e8
+    assert probe.measure_bandwidth("cpu", n_bytes=8 << 20, repeats=2) > 1e8
 
 
 def test_cli_speed_and_cost(tmp_path, capsys):

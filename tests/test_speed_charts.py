@@ -7,7 +7,8 @@ import sys
 
 import pandas as pd
 
-from tokdash import costmodel, speed_charts
+from tokdash.speed import costmodel
+from tokdash.viz import speed_charts
 
 
 def sweep(vocabs: list[int]) -> pd.DataFrame:
@@ -36,7 +37,7 @@ def test_params_and_share_charts_have_units():
 
 def test_module_imports_no_streamlit_or_torch():
     code = (
-        "import sys, tokdash.speed_charts; "
+        "import sys, tokdash.viz.speed_charts; "
         "print('streamlit' in sys.modules, 'torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,12 +10,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tokdash.cli import main
-from tokdash.compare import COMPARE_COLUMNS
+from tokdash.analysis.compare import COMPARE_COLUMNS
+from tokdash.cli.main import main
 from tokdash.corpus import Document, load_sample_corpus
 from tokdash.errors import CorpusError, RegexError, TokdashError
 from tokdash.tokenizers import load_path
-from tokdash.train import (
+from tokdash.training.data import mix_label
+from tokdash.training.extend import (
+    export_tiktoken,
+    extend_tokenizer,
+    extension_table,
+    tiktoken_agreement,
+)
+from tokdash.training.sweep import doubling_gain, heldout_table, run_sweep, sweep_configs
+from tokdash.training.trainer import (
     TrainConfig,
     check_config,
     check_time,
@@ -27,14 +35,6 @@ from tokdash.train import (
     split_documents,
     train_tokenizer,
 )
-from tokdash.train_data import mix_label
-from tokdash.train_extend import (
-    export_tiktoken,
-    extend_tokenizer,
-    extension_table,
-    tiktoken_agreement,
-)
-from tokdash.train_sweep import doubling_gain, heldout_table, run_sweep, sweep_configs
 
 
 def doc(text: str, lang: str, name: str = "") -> Document:

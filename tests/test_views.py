@@ -1,4 +1,4 @@
-"""Spec for tokdash.views: compact encodings, drawing windows, per-line and per-pattern tables."""
+"""Spec for tokdash.viz.views: compact encodings, windows, per-line and per-pattern tables."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT
-from tokdash.pretokenize import PATTERNS, chunk_stats, count_lines, split
-from tokdash.render import line_token_counts, render_spans
-from tokdash.views import (
+from tokdash.analysis.pretokenize import PATTERNS, chunk_stats, count_lines, split
+from tokdash.viz.render import line_token_counts, render_spans
+from tokdash.viz.views import (
     LINE_TEXT_CHARS,
     PATTERN_COLUMNS,
     SUMMARY_COLUMNS,
@@ -217,7 +217,7 @@ def test_pattern_row_from_chunk_stats():
 
 
 def test_views_import_no_streamlit():
-    code = "import sys, tokdash.views; print('streamlit' in sys.modules)"
+    code = "import sys, tokdash.viz.views; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

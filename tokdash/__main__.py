@@ -2,6 +2,6 @@
 
 import sys
 
-from tokdash.cli import main
+from tokdash.cli.main import main
 
 sys.exit(main())

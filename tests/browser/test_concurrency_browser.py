@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.browser.conftest import assert_no_exception, wait_idle
-from tokdash.compare import run_comparison
+from tokdash.analysis.compare import run_comparison
 from tokdash.corpus import resolve_corpus
 from tokdash.settings import DEFAULT_TOKENIZERS
 from tokdash.tokenizers import get_tokenizer, load_catalog

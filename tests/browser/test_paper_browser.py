@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
-from tokdash import paper
+from tokdash.paper import replication
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +33,6 @@ def test_paper_check_page(server_url, page):
     with page.expect_download() as dl:
         button.click()
     lines = Path(dl.value.path()).read_text(encoding="utf-8").splitlines()
-    assert lines[0] == ",".join(paper.FINDING_COLUMNS)
+    assert lines[0] == ",".join(replication.FINDING_COLUMNS)
     wait_idle(page)
     full_screenshot(page, "paper_check.png")

@@ -19,7 +19,7 @@ from tokdash.errors import TokdashError
 
 Span = tuple[int, int]
 
-#: Threads used by batch encoders (the brief's machines have 2 cores; tiktoken defaults to 8).
+#: Threads used by batch encoders: the cores, at most 8 (tiktoken would otherwise always use 8).
 DEFAULT_THREADS = max(1, min(os.cpu_count() or 1, 8))
 
 

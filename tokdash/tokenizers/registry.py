@@ -8,15 +8,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tokdash import fetch
-from tokdash.catalog import CATALOG, ENTRIES, PAPER_URL, CatalogEntry, PackageFile, PaperFile
 from tokdash.errors import (
     TokdashError,
     TokenizerLoadError,
     TokenizerUnavailableError,
     UnknownTokenizerError,
 )
+from tokdash.tokenizers import fetch
 from tokdash.tokenizers.base import Tokenizer, TokenizerInfo
+from tokdash.tokenizers.catalog import (
+    CATALOG,
+    ENTRIES,
+    PAPER_URL,
+    CatalogEntry,
+    PackageFile,
+    PaperFile,
+)
 
 Progress = Callable[[str], None]
 _LOCK = threading.Lock()
@@ -119,13 +126,10 @@ def _gguf_converted(entry: CatalogEntry, progress: Progress | None) -> Path:
 
 
 def paper_dir() -> Path | None:
-    """Folder holding the paper's tokenizer files: ``$TOKDASH_PAPER_DIR``, else a
-    ``shared/paper/tokenizers`` folder beside the checkout (development machines), else None."""
+    """Folder holding the paper's tokenizer files: ``$TOKDASH_PAPER_DIR``, else None (then the
+    cache, then one download)."""
     env = os.environ.get("TOKDASH_PAPER_DIR")
-    if env:
-        return Path(env).expanduser()
-    beside = Path(__file__).resolve().parents[3] / "shared" / "paper" / "tokenizers"
-    return beside if beside.is_dir() else None
+    return Path(env).expanduser() if env else None
 
 
 def _paper_local(src: PaperFile) -> Path | None:
@@ -214,7 +218,7 @@ def load_catalog(entry_id: str, progress: Progress | None = None) -> Tokenizer:
 
 
 def _unknown_message(name: str) -> str:
-    from tokdash.catalog import NOT_AVAILABLE_OFFLINE
+    from tokdash.tokenizers.catalog import NOT_AVAILABLE_OFFLINE
 
     if name.lower() in NOT_AVAILABLE_OFFLINE:
         return f"{name}: {NOT_AVAILABLE_OFFLINE[name.lower()]}"
@@ -371,7 +375,7 @@ def load_path(
 
 
 def _tiktoken_file(p: Path, info: TokenizerInfo, pattern: str | None) -> Tokenizer:
-    from tokdash.pretokenize import get_pattern
+    from tokdash.analysis.pretokenize import get_pattern
     from tokdash.tokenizers import tiktoken_backend
 
     ranks = tiktoken_backend.load_tiktoken_ranks(p)

@@ -38,45 +38,6 @@ def try_tokenizers(specs: list[str]) -> tuple[list[Tokenizer], list[str]]:
 @st.cache_data(max_entries=128, show_spinner=False)
 def corpus_encoding(_tok: Tokenizer, tok_key: str, _documents, corpus_key: str):
     """The streaming encoding summary of a corpus (cached per tokenizer and corpus key)."""
-    from tokdash.encode import encode_corpus
+    from tokdash.analysis.encode import encode_corpus
 
     return encode_corpus(_tok, _documents)
-
-
-def selection_comparison(*, with_base: bool, progress=None):
-    """The sidebar's tokenizers on its corpus, encoded once per (tokenizer, corpus) and cached.
-
-    Returns ``(tokenizers, corpus, comparison)``, or stops the page with a message when nothing
-    usable is selected or encoding fails.
-    """
-    from tokdash.compare import run_comparison
-    from tokdash.ui.sidebar import (
-        base_tokenizer,
-        corpus_key,
-        load_selected,
-        selected_corpus,
-        tokenizer_key,
-    )
-
-    toks = load_selected()
-    base = base_tokenizer() if with_base else None
-    corpus = selected_corpus()
-    if not toks or corpus is None:
-        st.info("Pick tokenizers and a corpus in the sidebar.")
-        st.stop()
-    if not corpus.documents:
-        st.error("The corpus has no usable document.")
-        st.stop()
-    ckey = corpus_key()
-    try:
-        cmp = run_comparison(
-            toks,
-            corpus.documents,
-            base,
-            progress=progress,
-            encode=lambda tok, docs: corpus_encoding(tok, tokenizer_key(tok), docs, ckey),
-        )
-    except TokdashError as exc:
-        st.error(str(exc))
-        st.stop()
-    return toks, corpus, cmp

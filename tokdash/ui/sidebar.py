@@ -9,10 +9,10 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from tokdash import corpus as corpus_lib
-from tokdash.catalog import CATALOG, ENTRIES, PAPER_BASE
 from tokdash.errors import TokdashError
 from tokdash.settings import DEFAULT_TOKENIZERS, hosted_mode, max_upload_bytes
 from tokdash.tokenizers import Tokenizer, load_path
+from tokdash.tokenizers.catalog import CATALOG, ENTRIES, PAPER_BASE
 from tokdash.tokenizers.registry import is_cached
 from tokdash.ui import cache
 

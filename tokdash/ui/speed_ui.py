@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from tokdash import costmodel
 from tokdash.errors import TokdashError
+from tokdash.speed import costmodel
 
 #: Columns of the probe table shown on the page (the CSV has all of them).
 PROBE_COLUMNS = [
@@ -46,7 +46,7 @@ def column_formats(df: pd.DataFrame) -> dict:
 @st.cache_resource(show_spinner=False)
 def cuda_available() -> bool:
     """Whether torch sees a GPU (asked once per server)."""
-    from tokdash.speed import cuda_available as _available
+    from tokdash.speed.probe import cuda_available as _available
 
     return _available()
 
@@ -54,7 +54,7 @@ def cuda_available() -> bool:
 @st.cache_data(show_spinner=False, max_entries=8)
 def bandwidth(device: str) -> float:
     """Measured memory bandwidth of ``device`` in bytes/s (cached per server)."""
-    from tokdash.speed import measure_bandwidth
+    from tokdash.speed.probe import measure_bandwidth
 
     return measure_bandwidth(device)
 
@@ -71,7 +71,7 @@ def run_probe_into_state(
     A click on any widget (the Stop button) interrupts the script; the rows finished before
     stay in ``st.session_state[state_key]`` and the page shows them on the next run.
     """
-    from tokdash.speed import run_probe
+    from tokdash.speed.probe import run_probe
 
     st.session_state[state_key] = {"rows": [], "running": True, "error": None}
     bar = st.progress(0.0, text="Starting the probe ...")

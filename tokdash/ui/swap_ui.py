@@ -6,11 +6,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from tokdash import costmodel, transfer, transfer_io
-from tokdash.catalog import ENTRIES
 from tokdash.errors import TokdashError
+from tokdash.speed import costmodel
 from tokdash.tokenizers import Tokenizer
-from tokdash.ui import cache
+from tokdash.tokenizers.catalog import ENTRIES
+from tokdash.transfer import fvt, swap_io
+from tokdash.ui.selection import cached_encoder
 from tokdash.ui.sidebar import CUSTOM_KEY, session_dir, tokenizer_key
 
 RESULT_KEY = "swap_result"
@@ -26,11 +27,11 @@ def tokenizer_options() -> list[str]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _plan(_old: Tokenizer, _new: Tokenizer, old_key: str, new_key: str) -> transfer.TransferPlan:
-    return transfer.build_plan(_old, _new)
+def _plan(_old: Tokenizer, _new: Tokenizer, old_key: str, new_key: str) -> fvt.TransferPlan:
+    return fvt.build_plan(_old, _new)
 
 
-def plan(old: Tokenizer, new: Tokenizer) -> transfer.TransferPlan:
+def plan(old: Tokenizer, new: Tokenizer) -> fvt.TransferPlan:
     """The transfer plan of two tokenizers, computed once per pair (never mutate it)."""
     with st.spinner(f"Matching {new.id}'s {new.vocab_size:,} ids to {old.id} ..."):
         return _plan(old, new, tokenizer_key(old), tokenizer_key(new))
@@ -38,14 +39,14 @@ def plan(old: Tokenizer, new: Tokenizer) -> transfer.TransferPlan:
 
 def comparison(old: Tokenizer, new: Tokenizer, corpus, corpus_key: str, progress=None):
     """Both tokenizers on the corpus with the current one as NSL base (cached encodings)."""
-    from tokdash.compare import run_comparison
+    from tokdash.analysis.compare import run_comparison
 
     return run_comparison(
         [old, new],
         corpus.documents,
         old,
         progress=progress,
-        encode=lambda tok, docs: cache.corpus_encoding(tok, tokenizer_key(tok), docs, corpus_key),
+        encode=cached_encoder(corpus_key),
     )
 
 
@@ -61,7 +62,7 @@ def random_presets(vocab_size: int) -> list[str]:
 def build_and_save(
     old: Tokenizer,
     new: Tokenizer,
-    the_plan: transfer.TransferPlan,
+    the_plan: fvt.TransferPlan,
     *,
     source: str,
     preset: str,
@@ -77,17 +78,17 @@ def build_and_save(
             if not checkpoint.strip():
                 raise TokdashError("Type the folder (or .safetensors file) of the checkpoint.")
             st.write(f"Reading the embedding tensors of {checkpoint} ...")
-            emb = transfer_io.read_checkpoint(checkpoint.strip(), old.vocab_size)
+            emb = swap_io.read_checkpoint(checkpoint.strip(), old.vocab_size)
         else:
             st.write(f"Building a random-init {preset} model with {old.vocab_size:,} ids ...")
-            emb = transfer_io.random_init(costmodel.get_preset(preset, old.vocab_size), seed=0)
+            emb = swap_io.random_init(costmodel.get_preset(preset, old.vocab_size), seed=0)
         st.write(f"{'FVT' if mode == 'fvt' else 'Extending'}: {new.vocab_size:,} candidate ids")
-        result = transfer_io.build_swap(emb, the_plan, mode, fallback)
+        result = swap_io.build_swap(emb, the_plan, mode, fallback)
         folder = session_dir() / "swap"
         name = f"{_safe(old.id)}-to-{_safe(new.id)}-{mode}.safetensors"
-        path = transfer_io.save_swap(folder / name, result, emb, the_plan)
+        path = swap_io.save_swap(folder / name, result, emb, the_plan)
         st.write(f"Saved {path.name}; writing the candidate's tokenizer file ...")
-        tok_path = transfer_io.save_tokenizer(new, folder)
+        tok_path = swap_io.save_tokenizer(new, folder)
         status.update(label="New embeddings ready", state="complete", expanded=False)
     return {
         "pair": f"{old.id} → {new.id}",

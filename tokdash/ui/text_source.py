@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from tokdash import corpus as corpus_lib
-from tokdash.pretokenize import count_lines
+from tokdash.analysis.pretokenize import count_lines
 from tokdash.ui.sidebar import selected_corpus
 
 #: Largest text a page takes (UTF-8 bytes): all of it is counted, only a window is drawn.

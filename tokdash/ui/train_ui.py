@@ -9,16 +9,17 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from tokdash.catalog import CATALOG, ENTRIES
+from tokdash.analysis.pretokenize import PATTERNS
 from tokdash.corpus import Corpus, Document
 from tokdash.errors import TokdashError
-from tokdash.pretokenize import PATTERNS
 from tokdash.settings import hosted_mode
 from tokdash.tokenizers import Tokenizer
+from tokdash.tokenizers.catalog import CATALOG, ENTRIES
 from tokdash.tokenizers.registry import is_cached
-from tokdash.train import DIGIT_MODES, TrainConfig, TrainResult, max_vocab, parse_mix
+from tokdash.training.trainer import DIGIT_MODES, TrainConfig, TrainResult, max_vocab, parse_mix
 from tokdash.ui import cache
-from tokdash.ui.sidebar import corpus_key, session_dir, tokenizer_key
+from tokdash.ui.selection import cached_encoder
+from tokdash.ui.sidebar import corpus_key, session_dir
 
 RUNS = "tr_runs"  # list[Run], newest last
 SWEEP = "tr_sweep"  # the last sweep: dict with table, gains, mixes
@@ -153,10 +154,12 @@ def heldout_encoder(config: TrainConfig):
     """An ``encode`` for run_comparison that caches catalog baselines per held-out set."""
     key = f"{corpus_key()}|held-out|{config.seed}|{config.held_out}"
 
+    cached = cached_encoder(key)
+
     def encode(tok: Tokenizer, docs: Sequence[Document]):
         if tok.id in CATALOG:
-            return cache.corpus_encoding(tok, tokenizer_key(tok), docs, key)
-        from tokdash.encode import encode_corpus
+            return cached(tok, docs)
+        from tokdash.analysis.encode import encode_corpus
 
         return encode_corpus(tok, docs)
 

@@ -1,0 +1,41 @@
+"""What every subcommand shares: the --corpus/--tokenizer options, progress lines, CSV output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tokdash.errors import TokdashError
+
+#: Help of every ``--corpus`` option (one wording for all subcommands).
+CORPUS_HELP = (
+    "sample corpus name (sample, sample:python, ...), 'stdlib' (the Python standard library's "
+    ".py files), or a path: folder, file, .zip or .jsonl"
+)
+#: Help of every repeatable ``--tokenizer`` option.
+TOKENIZER_HELP = "catalog id, tokenizer file/folder or hub:ORG/NAME (repeat for several)"
+
+
+def add_corpus_argument(p: argparse.ArgumentParser, *, required: bool = True, **kwargs) -> None:
+    """``--corpus/-c`` with the shared help (``help_extra`` appends a sentence)."""
+    extra = kwargs.pop("help_extra", "")
+    p.add_argument("--corpus", "-c", required=required, help=CORPUS_HELP + extra, **kwargs)
+
+
+def progress(msg: str) -> None:
+    """A progress line on stderr (stdout stays clean for CSV)."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+def write_csv(df, path: str) -> None:
+    """Write ``df`` as CSV to ``path`` ('-': stdout); a write failure is a TokdashError."""
+    if path == "-":
+        sys.stdout.write(df.to_csv(index=False))
+        return
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(path, index=False)
+    except OSError as exc:
+        raise TokdashError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    progress(f"wrote {path} ({len(df)} rows)")

@@ -1,0 +1,184 @@
+"""Model shapes as real models: random-init Llama builds, local or hub checkpoints, and the
+memory check that refuses what would not fit. torch and transformers are imported inside the
+functions, so ``import tokdash.speed.models`` stays light."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tokdash.errors import TokdashError
+from tokdash.settings import hosted_mode
+from tokdash.speed import costmodel
+from tokdash.speed.costmodel import ModelShape
+
+#: Largest preset (parameters) the hosted demo builds.
+HOSTED_MAX_PARAMS = 1_500_000_000
+
+
+def cuda_available() -> bool:
+    """True when torch sees a CUDA device."""
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def resolve_device(device: str) -> str:
+    """'auto' -> 'cuda' when available, else 'cpu'; 'cuda' without a GPU is an error."""
+    d = (device or "auto").strip().lower()
+    if d == "auto":
+        return "cuda" if cuda_available() else "cpu"
+    if d.startswith("cuda"):
+        if not cuda_available():
+            raise TokdashError("no CUDA device is available here: use --device cpu (or auto)")
+        return d
+    if d != "cpu":
+        raise TokdashError(f"unknown device {device!r}; use auto, cpu or cuda")
+    return d
+
+
+def available_memory_bytes(device: str) -> int:
+    """Free memory on ``device``: CUDA free memory, or the host's available RAM."""
+    if device.startswith("cuda"):
+        import torch
+
+        return int(torch.cuda.mem_get_info(torch.device(device))[0])
+    try:
+        import psutil  # type: ignore[import-not-found]
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def required_bytes(shape: ModelShape, dtype: str, batch: int, context: int) -> int:
+    """Memory a probe needs: weights (built in float32 first on the CPU), KV cache, logits."""
+    weights = costmodel.weight_bytes(shape, dtype)
+    build = costmodel.weight_bytes(shape, "float32") if dtype != "float32" else 0
+    kv = costmodel.kv_cache_bytes(shape, context, dtype, batch)
+    logits = batch * shape.vocab_size * 4 * 2
+    return int(max(weights + kv, build) * 1.1 + logits)
+
+
+def check_fits(shape: ModelShape, dtype: str, device: str, batch: int, context: int) -> None:
+    """Refuse a shape whose weights + KV cache do not fit ``device``'s free memory."""
+    params = costmodel.param_counts(shape)["total"]
+    if hosted_mode() and params > HOSTED_MAX_PARAMS:
+        raise TokdashError(
+            f"{shape.name} with vocabulary {shape.vocab_size:,} has "
+            f"{costmodel.format_count(params)} parameters; the hosted demo builds at most "
+            f"{costmodel.format_count(HOSTED_MAX_PARAMS)}: pick a smaller preset"
+        )
+    if context > shape.max_positions:
+        raise TokdashError(
+            f"prompt + new tokens = {context} exceeds the {shape.name} preset's "
+            f"{shape.max_positions} positions: shorten the prompt or generate fewer tokens"
+        )
+    need = required_bytes(shape, dtype, batch, context)
+    free = available_memory_bytes(device)
+    if free and need > 0.85 * free:
+        raise TokdashError(
+            f"{shape.name} ({costmodel.format_count(params)} parameters, {dtype}) needs about "
+            f"{need / 2**30:.1f} GiB but {device} has {free / 2**30:.1f} GiB free: pick a "
+            "smaller preset, a 16-bit dtype or a smaller batch"
+        )
+
+
+def _torch_dtype(dtype: str):
+    import torch
+
+    return getattr(torch, costmodel.dtype_name(dtype))
+
+
+def llama_config(shape: ModelShape):
+    """The transformers LlamaConfig of ``shape``."""
+    from transformers import LlamaConfig
+
+    return LlamaConfig(
+        vocab_size=shape.vocab_size,
+        hidden_size=shape.d_model,
+        intermediate_size=shape.d_ff,
+        num_hidden_layers=shape.n_layers,
+        num_attention_heads=shape.n_heads,
+        num_key_value_heads=shape.n_kv_heads,
+        max_position_embeddings=shape.max_positions,
+        tie_word_embeddings=shape.tie_embeddings,
+    )
+
+
+def build_model(shape: ModelShape, dtype: str = "float32", device: str = "cpu", seed: int = 0):
+    """A random-init LlamaForCausalLM of ``shape`` on ``device`` in ``dtype``, in eval mode."""
+    import torch
+    from transformers import LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    with torch.device(device):
+        model = LlamaForCausalLM(llama_config(shape))
+    return model.to(dtype=_torch_dtype(dtype)).eval()
+
+
+def load_checkpoint(folder: str | Path, device: str = "cpu", dtype: str = "float32"):
+    """A causal LM from a local folder of safetensors weights (``trust_remote_code`` off)."""
+    if hosted_mode():
+        raise TokdashError("the hosted demo does not read local folders: use a preset shape")
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise TokdashError(f"{folder} is not a folder (a checkpoint folder has config.json)")
+    if not (path / "config.json").is_file():
+        raise TokdashError(f"{folder} has no config.json: not a transformers checkpoint")
+    if not any(path.glob("*.safetensors")):
+        found = "pytorch_model*.bin" if any(path.glob("*.bin")) else "no weight file"
+        raise TokdashError(
+            f"{folder} has {found}; only .safetensors checkpoints are loaded (no pickles)"
+        )
+    return _from_pretrained(str(path), device, dtype, local_files_only=True)
+
+
+def load_hub_model(name: str, device: str = "cpu", dtype: str = "float32"):
+    """A causal LM from the Hugging Face hub (safetensors only, no remote code)."""
+    if hosted_mode():
+        raise TokdashError("the hosted demo does not download models: use a preset shape")
+    return _from_pretrained(name, device, dtype, local_files_only=False)
+
+
+def _from_pretrained(name: str, device: str, dtype: str, *, local_files_only: bool):
+    from transformers import AutoModelForCausalLM
+
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            name,
+            dtype=_torch_dtype(dtype),
+            trust_remote_code=False,
+            use_safetensors=True,
+            local_files_only=local_files_only,
+        )
+    except Exception as exc:  # noqa: BLE001 - transformers raises many types; show the cause
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TokdashError(f"cannot load model {name}: {msg[:300]}") from exc
+    return model.to(device).eval()
+
+
+def shape_from_config(config: Any, name: str = "checkpoint") -> ModelShape:
+    """The `ModelShape` of a loaded model's config (Llama-like attribute names)."""
+    try:
+        heads = int(config.num_attention_heads)
+        return ModelShape(
+            name=name,
+            n_layers=int(config.num_hidden_layers),
+            d_model=int(config.hidden_size),
+            n_heads=heads,
+            n_kv_heads=int(getattr(config, "num_key_value_heads", None) or heads),
+            d_ff=int(config.intermediate_size),
+            vocab_size=int(config.vocab_size),
+            tie_embeddings=bool(getattr(config, "tie_word_embeddings", False)),
+            max_positions=int(getattr(config, "max_position_embeddings", 4096) or 4096),
+        )
+    except (AttributeError, TypeError) as exc:
+        raise TokdashError(f"the model config is not Llama-like ({exc}): no cost model") from exc

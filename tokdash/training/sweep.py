@@ -1,0 +1,281 @@
+"""The paper's ablation grid: vocab sizes x regexes x data mixes, measured on held-out documents.
+
+Every trained tokenizer and every baseline is encoded on the same held-out documents with
+`tokdash.analysis.compare.run_comparison`, so the numbers have exactly the columns of ``compare``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from tokdash.analysis.compare import COMPARE_COLUMNS, run_comparison
+from tokdash.corpus import Document
+from tokdash.errors import TokdashError
+from tokdash.tokenizers import Tokenizer
+from tokdash.training.trainer import (
+    DocumentSplit,
+    Progress,
+    TrainConfig,
+    TrainResult,
+    check_config,
+    check_time,
+    mix_summary,
+    select_training,
+    split_documents,
+    train_texts,
+    training_inputs,
+)
+
+#: Columns before the ``compare`` columns in a sweep table.
+KNOB_COLUMNS = [
+    "kind",
+    "vocab_target",
+    "regex",
+    "digits",
+    "mix",
+    "train_bytes",
+    "train_seconds",
+    "train_mb_per_s",
+]
+MAX_SWEEP_RUNS = 64
+
+
+def heldout_table(
+    results: Sequence[TrainResult],
+    held_out: Sequence[Document],
+    baselines: Sequence[Tokenizer] = (),
+    base: Tokenizer | None = None,
+    *,
+    progress: Progress | None = None,
+    encode: Callable | None = None,
+) -> pd.DataFrame:
+    """Knob columns + ``compare`` columns, one row per (trained or baseline) x language.
+
+    For every row, ``<baseline>_bytes_per_token`` gives each baseline's number on the same
+    language of the same held-out documents.
+    """
+    toks: list[Tokenizer] = [r.tokenizer for r in results]
+    ids = {t.id for t in toks}
+    extra = [b for b in baselines if b.id not in ids]
+    cmp = run_comparison([*toks, *extra], held_out, base, progress=progress, encode=encode)
+    table = cmp.table()
+    knobs = pd.DataFrame([r.knobs() for r in results], columns=["tokenizer", *KNOB_COLUMNS])
+    out = table.merge(knobs, on="tokenizer", how="left")
+    out["kind"] = out["kind"].fillna("baseline")
+    out["vocab_target"] = out["vocab_target"].fillna(out["vocab_size"]).astype(int)
+    out["train_bytes"] = out["train_bytes"].astype("Int64")
+    for col in ("regex", "digits", "mix"):
+        out[col] = out[col].fillna("")
+    for b in extra:
+        ref = table[table["tokenizer"] == b.id].set_index("language")["bytes_per_token"]
+        out[f"{b.id}_bytes_per_token"] = out["language"].map(ref)
+    cols = ["tokenizer", *KNOB_COLUMNS]
+    rest = [c for c in out.columns if c not in cols]
+    return out[cols + rest]
+
+
+def sweep_configs(
+    template: TrainConfig,
+    vocab_sizes: Sequence[int],
+    regexes: Sequence[str],
+    mixes: Sequence[tuple[tuple[str, float], ...]] = ((),),
+) -> list[TrainConfig]:
+    """The grid, vocab-major order: one config per (vocab, regex, mix), names left automatic."""
+    configs = [
+        replace(template, vocab_size=v, regex=r, mix=m, name=None)
+        for r, m, v in itertools.product(regexes, mixes or ((),), sorted(set(vocab_sizes)))
+    ]
+    if len(configs) > MAX_SWEEP_RUNS:
+        raise TokdashError(
+            f"the grid has {len(configs)} runs; the limit is {MAX_SWEEP_RUNS}: drop some sizes, "
+            "regexes or mixes"
+        )
+    return configs
+
+
+@dataclass
+class SweepResult:
+    """The trained tokenizers, the split they share, the table and each mix's selection."""
+
+    results: list[TrainResult]
+    split: DocumentSplit
+    table: pd.DataFrame
+    mixes: dict[str, pd.DataFrame]
+
+
+def plan(
+    configs: Sequence[TrainConfig], docs: Sequence[Document]
+) -> tuple[DocumentSplit, list[tuple[TrainConfig, list[str], pd.DataFrame]], float]:
+    """Split once, select each config's texts, check every knob; return the total estimate (s).
+
+    Nothing is trained, so a bad knob anywhere in the grid fails before any time is spent.
+    """
+    if not configs:
+        raise TokdashError("the sweep is empty: give at least one vocab size and one regex")
+    first = configs[0]
+    split = split_documents(docs, first.held_out, first.seed)
+    jobs = []
+    total = 0.0
+    for cfg in configs:
+        check_config(cfg)
+        texts, taken = select_training(split.train, cfg.mix, cfg.byte_budget)
+        total += check_time(cfg, training_inputs(cfg, texts))
+        jobs.append((cfg, texts, mix_summary(split, taken)))
+    return split, jobs, total
+
+
+def run_sweep(
+    configs: Sequence[TrainConfig],
+    docs: Sequence[Document],
+    out_dir: str | Path,
+    *,
+    baselines: Sequence[Tokenizer] = (),
+    base: Tokenizer | None = None,
+    progress: Progress | None = None,
+) -> SweepResult:
+    """Train every config on the same split and measure all of them on its held-out documents."""
+    split, jobs, _ = plan(configs, docs)
+    labels = [cfg.label() for cfg, _, _ in jobs]
+    if len(set(labels)) != len(labels):
+        raise TokdashError("two runs of the sweep have the same name: remove duplicate knobs")
+    results: list[TrainResult] = []
+    n = len(jobs) + 1
+    for i, (cfg, texts, mix) in enumerate(jobs):
+        sub = None
+        if progress:
+
+            def sub(msg: str, frac: float, i: int = i, label: str = cfg.label()) -> None:
+                progress(f"[{i + 1}/{len(jobs)}] {label}: {msg}", (i + frac) / n)
+
+        results.append(train_texts(cfg, texts, out_dir, progress=sub, mix=mix))
+    if progress:
+        progress("Measuring on held-out documents", (n - 1) / n)
+    table = heldout_table(results, split.held_out, baselines, base)
+    mixes = {cfg.label(): mix for cfg, _, mix in jobs}
+    return SweepResult(results, split, table, mixes)
+
+
+# ----- derived numbers and charts ----------------------------------------------------------
+
+
+def doubling_gain(table: pd.DataFrame, metric: str = "bytes_per_token") -> pd.DataFrame:
+    """Gain in ``metric`` per doubling of the vocabulary, between consecutive sizes of a series.
+
+    A series is one (regex, digits, mix, language) of the trained rows, sorted by
+    ``vocab_target``. Between sizes v1 < v2 with values m1, m2:
+    ``gain_per_doubling = (m2 / m1) ** (1 / log2(v2 / v1)) - 1`` (0.05 = +5 % per doubling).
+    """
+    rows = []
+    trained = table[table["kind"] == "trained"]
+    for key, grp in trained.groupby(["regex", "digits", "mix", "language"], sort=True):
+        grp = grp.sort_values("vocab_target")
+        sizes = grp["vocab_target"].tolist()
+        values = grp[metric].tolist()
+        for (v1, m1), (v2, m2) in itertools.pairwise(zip(sizes, values, strict=True)):
+            if v2 <= v1 or not m1 or m1 != m1 or m2 != m2:
+                continue
+            gain = (m2 / m1) ** (1 / math.log2(v2 / v1)) - 1
+            rows.append(dict(zip(["regex", "digits", "mix", "language"], key, strict=True))
+                        | {"from_vocab": v1, "to_vocab": v2, f"{metric}_from": m1,
+                           f"{metric}_to": m2, "gain_per_doubling": gain})  # fmt: skip
+    cols = ["regex", "digits", "mix", "language", "from_vocab", "to_vocab", f"{metric}_from",
+            f"{metric}_to", "gain_per_doubling"]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+_METRIC_LABELS = {
+    "bytes_per_token": "held-out UTF-8 bytes per token (higher = better)",
+    "nsl": "held-out NSL, tokens / base tokens (lower = better)",
+    "chars_per_token": "held-out characters per token (higher = better)",
+}
+
+
+def _series_name(row: pd.Series) -> str:
+    parts = [f"{row['regex']} regex" if row["regex"] != "identity" else "identity (no regex)"]
+    if row["digits"] not in ("", "regex"):
+        parts.append(f"digits {row['digits']}")
+    if row["mix"] not in ("", "corpus"):
+        parts.append(row["mix"])
+    return " · ".join(parts)
+
+
+def sweep_chart(
+    table: pd.DataFrame, metric: str = "bytes_per_token", language: str = "ALL"
+) -> go.Figure:
+    """``metric`` against vocabulary size (log2 axis): a line per regex/mix, baselines as dots."""
+    data = table[table["language"] == language]
+    fig = go.Figure()
+    trained = data[data["kind"] == "trained"].copy()
+    trained["series"] = trained.apply(_series_name, axis=1) if len(trained) else []
+    for name, grp in trained.groupby("series", sort=True):
+        grp = grp.sort_values("vocab_target")
+        fig.add_trace(
+            go.Scatter(
+                x=grp["vocab_target"], y=grp[metric], mode="lines+markers", name=str(name),
+                text=grp["tokenizer"], hovertemplate="%{text}<br>vocab %{x:,}<br>%{y:.3f}",
+            )
+        )  # fmt: skip
+    for _, row in data[data["kind"] == "baseline"].iterrows():
+        fig.add_trace(
+            go.Scatter(
+                x=[row["vocab_size"]], y=[row[metric]], mode="markers+text",
+                name=f"{row['tokenizer']} (baseline)",
+                text=[row["tokenizer"]], textposition="top center",
+                marker={"symbol": "diamond", "size": 10},
+            )
+        )  # fmt: skip
+    label = _METRIC_LABELS.get(metric, metric)
+    fig.update_layout(
+        title=f"{label[0].upper()}{label[1:].split(' (')[0]} vs vocabulary size ({language})",
+        xaxis={"title": {"text": "vocabulary size (tokens, log2 scale)"}, "type": "log",
+               "dtick": math.log10(2)},
+        yaxis={"title": {"text": label}},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend_title_text="",
+    )  # fmt: skip
+    return fig
+
+
+def doubling_chart(gains: pd.DataFrame, language: str = "ALL") -> go.Figure:
+    """Percent gain per vocabulary doubling, at each step, one line per series."""
+    data = gains[gains["language"] == language]
+    fig = go.Figure()
+    for (regex, digits, mix), grp in data.groupby(["regex", "digits", "mix"], sort=True):
+        row = pd.Series({"regex": regex, "digits": digits, "mix": mix})
+        name = _series_name(row)
+        fig.add_trace(
+            go.Bar(
+                x=[f"{a:,}→{b:,}" for a, b in zip(grp["from_vocab"], grp["to_vocab"], strict=True)],
+                y=100 * grp["gain_per_doubling"], name=name,
+            )
+        )  # fmt: skip
+    fig.update_layout(
+        title=f"Marginal gain of doubling the vocabulary ({language})",
+        barmode="group",
+        xaxis={"title": {"text": "vocabulary size step (tokens)"}},
+        yaxis={"title": {"text": "bytes/token gain per doubling (%)"}},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend_title_text="",
+    )
+    return fig
+
+
+__all__ = [
+    "COMPARE_COLUMNS",
+    "KNOB_COLUMNS",
+    "SweepResult",
+    "doubling_chart",
+    "doubling_gain",
+    "heldout_table",
+    "plan",
+    "run_sweep",
+    "sweep_chart",
+    "sweep_configs",
+]
