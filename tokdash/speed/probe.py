@@ -6,7 +6,8 @@ imported inside the functions: ``import tokdash.speed.probe`` stays light.
 
 Method (optimum-benchmark's split): one warm-up run, then ``repeats`` timed runs with device
 synchronisation; prefill = time to first token (the prompt's forward pass and the first
-argmax), decode = a manual loop of one-token steps with the KV cache; the figures are medians over the repeats.
+argmax), decode = a manual loop of one-token steps with the KV cache; the figures are medians
+over the repeats.
 """
 
 from __future__ import annotations
