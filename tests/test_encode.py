@@ -128,8 +128,10 @@ def test_counts_match_direct_encoding(tok):
 def test_unigram_counts_per_language(tok):
     enc = encode_corpus(tok, DOCS)
     assert sorted(enc.unigram) == ["c", "english", "french", "python", "rust"]
-    for lang, counts in enc.unigram.items():
+    for lang in enc.languages:
+        counts = enc.counts(lang)
         assert counts.dtype == np.int64 and counts.shape == (tok.vocab_size,)
+        assert enc.unigram[lang].used == int(np.count_nonzero(counts))  # stored sparsely
         expected = Counter(i for d in DOCS if d.language == lang for i in tok.encode(d.text))
         assert {int(i): int(counts[i]) for i in np.nonzero(counts)[0]} == dict(expected)
         lang_tokens = enc.doc_tokens[[d.language == lang for d in DOCS]].sum()

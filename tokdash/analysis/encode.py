@@ -2,8 +2,9 @@
 
 Token ids are never all held at once: documents are encoded in batches of about
 ``batch_bytes`` UTF-8 bytes with the tokenizer's (parallel) ``encode_batch`` and each batch is
-folded into counts before the next one is encoded. The result is a few numpy arrays, cheap to
-pickle (``st.cache_data`` copies what it caches on every hit).
+folded into counts before the next one is encoded. The result is small: per-document token counts
+and, per language, the ids that occur with their counts (`SparseCounts`), cheap to pickle
+(``st.cache_data`` copies what it caches on every hit).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from itertools import chain
 
 import numpy as np
 
+from tokdash.analysis.counts import SparseCounts
 from tokdash.errors import TokdashError
 
 #: ``progress(done_bytes, total_bytes)``, called after every batch (the last call has
@@ -27,9 +29,10 @@ class CorpusEncoding:
     """What the metrics need from encoding one corpus with one tokenizer.
 
     - ``doc_tokens[i]``: tokens of document ``i`` (corpus order, no special tokens), int64.
-    - ``unigram[lang][id]``: occurrences of ``id`` over the documents of ``lang``, int64; every
-      array has length ``vocab_size``, and every language of the corpus has one (zeros when its
-      documents gave no token).
+    - ``unigram[lang]``: occurrences of each id over the documents of ``lang``, as `SparseCounts`
+      of length ``vocab_size`` (``np.asarray`` or ``counts(lang)`` gives the dense int64 array);
+      every language of the corpus has one (empty when its documents gave no token). Dense
+      arrays passed in are stored sparsely.
     - ``vocab_size``: the tokenizer's ``vocab_size``, grown to ``max id + 1`` if the tokenizer
       emitted ids at or past it (``beyond_vocab`` then counts those occurrences; 0 normally).
     - ``seconds``: wall time of the encoding; ``n_bytes``: UTF-8 bytes of the corpus.
@@ -43,19 +46,36 @@ class CorpusEncoding:
     n_bytes: int = 0
     beyond_vocab: int = 0
 
+    def __post_init__(self) -> None:
+        self.unigram = {
+            lang: c if isinstance(c, SparseCounts) else SparseCounts.from_dense(c)
+            for lang, c in self.unigram.items()
+        }
+
     @property
     def total_tokens(self) -> int:
         """Tokens over the whole corpus: ``sum(doc_tokens)``."""
         return int(self.doc_tokens.sum())
 
+    @property
+    def languages(self) -> list[str]:
+        """The corpus's languages, sorted."""
+        return sorted(self.unigram)
+
     def counts(self, language: str | None = None) -> np.ndarray:
-        """Unigram counts of one language, or summed over all languages when ``None``."""
+        """Dense unigram counts (int64, length ``vocab_size``) of one language, or summed over
+        all languages when ``None``."""
         if language is not None:
-            return self.unigram[language]
+            return self.unigram[language].dense(self.vocab_size)
         total = np.zeros(self.vocab_size, dtype=np.int64)
         for c in self.unigram.values():
-            total[: c.size] += c
+            total[c.ids] += c.values
         return total
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays (what a cache stores)."""
+        return int(self.doc_tokens.nbytes + sum(c.nbytes for c in self.unigram.values()))
 
 
 def _batches(sizes: list[int], batch_bytes: int) -> Iterable[tuple[int, int]]:
@@ -150,15 +170,15 @@ def encode_corpus(
     beyond = sum(int(c[vocab:].sum()) for c in unigram.values())
     for d in docs:
         unigram.setdefault(d.language, np.zeros(size, dtype=np.int64))
-    unigram = {
-        lang: (c if c.size == size else np.pad(c, (0, size - c.size)))
+    sparse = {
+        lang: SparseCounts.from_dense(c if c.size == size else np.pad(c, (0, size - c.size)))
         for lang, c in unigram.items()
     }
     return CorpusEncoding(
         tokenizer_id=tokenizer.id,
         vocab_size=size,
         doc_tokens=doc_tokens,
-        unigram=unigram,
+        unigram=sparse,
         seconds=time.perf_counter() - start,
         n_bytes=total,
         beyond_vocab=beyond,

@@ -1,26 +1,57 @@
-"""Cached wrappers around the library's heavy calls (tokenizers, corpora)."""
+"""Cached wrappers around the library's heavy calls, keyed on content.
+
+- Tokenizers: catalog ids (verified content) or, for a user's own tokenizer, its content digest
+  (`tokdash.tokenizers.fingerprint`); never a name, a path or an object id.
+- Corpora: sample and stdlib specs are fixed; a folder is keyed on its path *and* its signature
+  (files, bytes, newest mtime), so an edited folder is reread; uploads on the sha256 of their bytes.
+- Encodings: small merged statistics (per-document token counts, sparse per-language unigram
+  counts), never token ids. Every cache has a ``ttl`` as well as ``max_entries``, so memory comes
+  back when a server idles.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import streamlit as st
 
 from tokdash import corpus as corpus_lib
 from tokdash.errors import TokdashError
+from tokdash.settings import current_limits
 from tokdash.tokenizers import Tokenizer, get_tokenizer
 
+#: How long an unused cached entry lives.
+TTL = timedelta(hours=1)
 
-@st.cache_resource(show_spinner="Loading tokenizer ...", max_entries=64)
+
+@st.cache_resource(show_spinner="Loading tokenizer ...", max_entries=64, ttl=TTL)
 def tokenizer(spec: str) -> Tokenizer:
     """A loaded tokenizer (shared across sessions; never mutate it)."""
     return get_tokenizer(spec)
 
 
-@st.cache_resource(show_spinner="Loading corpus ...", max_entries=16)
-def named_corpus(spec: str) -> corpus_lib.Corpus:
-    """A sample / stdlib / folder corpus by spec (shared; never mutate it)."""
-    from tokdash.settings import hosted_mode
+@st.cache_resource(show_spinner="Loading corpus ...", max_entries=16, ttl=TTL)
+def _corpus(spec: str, signature: tuple) -> corpus_lib.Corpus:
+    return corpus_lib.resolve_corpus(spec, allow_paths=current_limits().local_paths)
 
-    return corpus_lib.resolve_corpus(spec, allow_paths=not hosted_mode())
+
+@st.cache_data(ttl=timedelta(seconds=5), max_entries=16, show_spinner=False)
+def folder_signature(path: str) -> tuple[int, int, int]:
+    """The folder's (files, bytes, newest mtime): part of its cache key (re-read every 5 s)."""
+    from tokdash.corpus.signature import folder_signature as signature
+
+    return signature(path)
+
+
+def named_corpus(spec: str) -> corpus_lib.Corpus:
+    """A sample / stdlib / folder corpus by spec (shared; never mutate it). A folder is reread
+    when its signature changes."""
+    from pathlib import Path
+
+    signature: tuple = ()
+    if Path(spec).is_absolute():
+        signature = folder_signature(spec)
+    return _corpus(spec, signature)
 
 
 def try_tokenizers(specs: list[str]) -> tuple[list[Tokenizer], list[str]]:
@@ -35,9 +66,9 @@ def try_tokenizers(specs: list[str]) -> tuple[list[Tokenizer], list[str]]:
     return toks, errors
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
 def corpus_encoding(_tok: Tokenizer, tok_key: str, _documents, corpus_key: str):
-    """The streaming encoding summary of a corpus (cached per tokenizer and corpus key)."""
+    """The streaming encoding summary of a corpus (cached per tokenizer key and corpus key)."""
     from tokdash.analysis.encode import encode_corpus
 
     return encode_corpus(_tok, _documents)

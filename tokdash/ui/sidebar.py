@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -10,11 +9,13 @@ from streamlit.errors import StreamlitAPIException
 
 from tokdash import corpus as corpus_lib
 from tokdash.errors import TokdashError
-from tokdash.settings import DEFAULT_TOKENIZERS, hosted_mode, max_upload_bytes
+from tokdash.settings import DEFAULT_TOKENIZERS, current_limits, max_upload_bytes
 from tokdash.tokenizers import Tokenizer, load_path
 from tokdash.tokenizers.catalog import CATALOG, ENTRIES, PAPER_BASE
+from tokdash.tokenizers.fingerprint import fingerprint
 from tokdash.tokenizers.registry import is_cached
-from tokdash.ui import cache
+from tokdash.ui import cache, sessions
+from tokdash.ui.sessions import session_dir
 
 TOK_KEY = "td_tokenizers"
 CUSTOM_KEY = "td_custom"  # label -> Tokenizer loaded from this session's upload or path
@@ -48,19 +49,11 @@ def _label(spec: str) -> str:
     return f"{entry.id} · {entry.name}{mark}"
 
 
-def session_dir() -> Path:
-    """A temporary folder private to this browser session (uploads, trained tokenizers)."""
-    ss = st.session_state
-    if "td_session_dir" not in ss:
-        ss["td_session_dir"] = tempfile.mkdtemp(prefix="tokdash-session-")
-    return Path(ss["td_session_dir"])
-
-
 def add_session_tokenizer(tok: Tokenizer) -> None:
     """Make ``tok`` (uploaded, trained, ...) pickable on every page of this session; select it."""
     ss = st.session_state
     ss[CUSTOM_KEY][tok.id] = tok
-    ss.setdefault("td_custom_keys", {})[tok.id] = _fingerprint(tok)
+    ss.setdefault("td_custom_keys", {})[tok.id] = _content_key(tok)
     if tok.id not in ss[TOK_KEY]:
         try:
             ss[TOK_KEY] = [*ss[TOK_KEY], tok.id]
@@ -136,7 +129,7 @@ def _tokenizer_picker() -> None:
             key="td_tok_upload",
         )
         st.button("Add uploaded tokenizer", key="td_tok_add", on_click=_on_add_upload)
-        if not hosted_mode():
+        if current_limits().local_paths:
             st.text_input("…or a local file or folder path", key="td_tok_path")
             st.button("Add from path", key="td_tok_add_path", on_click=_on_add_path)
         if ss.get("td_tok_error"):
@@ -146,7 +139,7 @@ def _tokenizer_picker() -> None:
 def _corpus_options() -> list[str]:
     langs = [c for c in corpus_lib.list_sample_corpora() if c != "all"]
     options = [SAMPLE_PREFIX + "all"] + [SAMPLE_PREFIX + lang for lang in langs] + [STDLIB, UPLOAD]
-    if not hosted_mode():
+    if current_limits().local_paths:
         options.append(FOLDER)
     return options
 
@@ -190,7 +183,7 @@ def _corpus_picker() -> None:
                 f"{max_upload_bytes() / 1e6:.0f} MB. Upload fewer or smaller files."
             )
         elif files:
-            sig = tuple((f.name, f.size) for f in files)
+            sig = tuple(f.file_id for f in files)  # a new upload, even of the same name and size
             if ss.get("td_upload_sig") != sig:
                 try:
                     payload = [(f.name, f.getvalue()) for f in files]
@@ -206,30 +199,25 @@ def _corpus_picker() -> None:
 def render_sidebar() -> None:
     """Draw the shared pickers (call once, in app.py, before the page runs)."""
     _init_state()
+    sessions.maybe_sweep()
     st.sidebar.header("Selection")
     _tokenizer_picker()
     _corpus_picker()
 
 
-def _fingerprint(tok: Tokenizer) -> str:
-    """A cache key for a user tokenizer: its id and the sha256 of its file (or its object id)."""
-    import hashlib
-
-    path = Path(tok.info.source)
-    try:
-        if path.is_file():
-            return f"{tok.id}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
-    except OSError:
-        pass
-    return f"{tok.id}:obj{id(tok)}"
+def _content_key(tok: Tokenizer) -> str:
+    """A cache key for a user tokenizer: its id and the digest of its content."""
+    return f"{tok.id}:{fingerprint(tok)}"
 
 
 def tokenizer_key(tok: Tokenizer) -> str:
     """A key that names ``tok`` uniquely for caching (catalog id, or id + file hash)."""
     if tok.id in CATALOG and tok.id not in st.session_state.get(CUSTOM_KEY, {}):
         return tok.id
-    keys = st.session_state.get("td_custom_keys", {})
-    return keys.get(tok.id) or _fingerprint(tok)
+    keys = st.session_state.setdefault("td_custom_keys", {})
+    if tok.id not in keys:
+        keys[tok.id] = _content_key(tok)
+    return keys[tok.id]
 
 
 def corpus_key() -> str:
@@ -240,8 +228,15 @@ def corpus_key() -> str:
     if choice == UPLOAD:
         return f"upload:{ss.get('td_upload_digest', 'none')}"
     if choice == FOLDER:
-        return f"folder:{ss.get('td_corpus_folder', '')}"
+        path = _folder_path()
+        return f"folder:{path}:{cache.folder_signature(path)}" if path else "folder:"
     return choice
+
+
+def _folder_path() -> str:
+    """The typed folder, resolved ('' when none)."""
+    path = (st.session_state.get("td_corpus_folder") or "").strip()
+    return str(Path(path).expanduser().resolve()) if path else ""
 
 
 def selected_tokenizer_ids() -> list[str]:
@@ -284,11 +279,11 @@ def selected_corpus() -> corpus_lib.Corpus | None:
                 st.info("Upload source files or a zip in the sidebar to use them as the corpus.")
             return corpus
         if choice == FOLDER:
-            path = ss.get("td_corpus_folder", "").strip()
+            path = _folder_path()
             if not path:
                 st.info("Type a folder path in the sidebar.")
                 return None
-            return cache.named_corpus(str(Path(path).expanduser().resolve()))
+            return cache.named_corpus(path)
         if choice == STDLIB:
             return cache.named_corpus("stdlib")
         return cache.named_corpus(choice)

@@ -1,0 +1,43 @@
+"""A cheap signature of a folder's contents, so a cached folder corpus is reread when it changes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tokdash.corpus import SKIP_DIRS
+
+
+def folder_signature(path: str | os.PathLike[str]) -> tuple[int, int, int]:
+    """``(files, total bytes, newest mtime in ns)`` of the files a folder walk would read.
+
+    Walks with ``os.scandir`` (stat only, no file is opened), skipping hidden folders and
+    `SKIP_DIRS` like the reader. Adding, removing, growing or touching any file changes it. A
+    single file gives ``(1, its size, its mtime)``; a missing path ``(0, 0, 0)`` (the reader
+    reports that case).
+    """
+    root = Path(path)
+    if root.is_file():
+        st = root.stat()
+        return 1, st.st_size, st.st_mtime_ns
+    files = size = newest = 0
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith(".") and entry.name not in SKIP_DIRS:
+                        stack.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    files += 1
+                    size += st.st_size
+                    newest = max(newest, st.st_mtime_ns)
+            except OSError:
+                continue
+    return files, size, newest
