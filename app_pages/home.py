@@ -3,6 +3,7 @@
 import streamlit as st
 
 from tokdash.analysis.metrics import snippet_stats
+from tokdash.ui.drawing import encode_each
 from tokdash.ui.sidebar import base_tokenizer, load_selected
 from tokdash.viz.render import css, render_spans
 
@@ -40,9 +41,13 @@ if not toks:
     st.info("Pick at least one tokenizer in the sidebar.")
 else:
     st.html(css())
-    base_count = len(base.encode(text)) if base is not None else None
-    encoded = [(tok, *tok.encode_with_spans(text)) for tok in toks]
-    cols = st.columns(min(len(toks), 4))
+    # a tokenizer that fails is named in an error; the others are still drawn
+    encoded = [(tok, *pair) for tok, pair in encode_each(toks, lambda t: t.encode_with_spans(text))]
+    counts = {tok.id: len(ids) for tok, ids, _spans in encoded}
+    if base is not None and base.id not in {t.id for t in toks}:  # not shown: count it alone
+        counts |= {t.id: len(ids) for t, ids in encode_each([base], lambda t: t.encode(text))}
+    base_count = counts.get(base.id) if base is not None else None
+    cols = st.columns(max(min(len(encoded), 4), 1))
     for i, (tok, ids, _spans) in enumerate(encoded):
         stats = snippet_stats(text, len(ids), base_count)
         delta = None
@@ -56,5 +61,5 @@ else:
     for tok, ids, spans in encoded[:4]:
         st.markdown(f"**{tok.name}** (`{tok.id}`): {len(ids)} tokens")
         st.html(render_spans(text, spans, ids=ids, max_tokens=2000))
-    if len(toks) > 4:
-        st.caption(f"{len(toks) - 4} more selected: the Tokens page shows them all.")
+    if len(encoded) > 4:
+        st.caption(f"{len(encoded) - 4} more selected: the Tokens page shows them all.")

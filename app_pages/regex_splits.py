@@ -5,56 +5,23 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from tokdash.analysis import pretokenize
 from tokdash.analysis.pretokenize import PATTERNS, count_lines
-from tokdash.errors import RegexError
+from tokdash.ui.drawing import TIMEOUT_S, drawn, split_text
 from tokdash.ui.sidebar import load_selected
 from tokdash.ui.text_source import text_source
 from tokdash.ui.widgets import table_with_download, view_grid
-from tokdash.viz.render import css, render_chunks
+from tokdash.viz.render import css
 from tokdash.viz.views import (
     DRAW_LIMIT,
     PatternChoice,
-    chunk_array,
-    chunks_from_array,
     pattern_choices,
     pattern_row,
     pattern_table,
-    window,
 )
 
 MAX_DRAWN_CHUNKS = DRAW_LIMIT  # per view; everything is still counted
-TIMEOUT_S = 2.0  # for a user's pattern (a catalog pattern from an uploaded tokenizer too)
 DEFAULT_PATTERNS = ["gpt2", "gpt4", "gpt4o", "punct", "identity"]
 SCROLL_CSS = "<style>.td-scroll .tokdash-view { max-height: 30rem; overflow-y: auto; }</style>"
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def split_text(text: str, pattern: str | None) -> tuple[np.ndarray | None, dict | None, str | None]:
-    """Chunks (an ``(n, 3)`` array), their `chunk_stats`, or the error message (also cached,
-    so a pattern that times out costs its time limit once, not on every rerun)."""
-    try:
-        chunks = pretokenize.split(text, pattern, timeout=TIMEOUT_S)
-    except RegexError as exc:
-        return None, None, str(exc)
-    return chunk_array(chunks), pretokenize.chunk_stats(text, chunks), None
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def drawn(text: str, pattern: str | None, first_line: int) -> tuple[str, str]:
-    """The HTML view of the chunks from ``first_line`` and a note on what it leaves out."""
-    arr, _stats, _err = split_text(text, pattern)
-    win = window(text, arr, first_line=first_line, max_items=MAX_DRAWN_CHUNKS)
-    part = chunks_from_array(arr[win.first : win.stop])
-    rel = [(a, b, c.matched) for (a, b), c in zip(win.spans, part, strict=True)]
-    html = render_chunks(win.text, rel)
-    note = ""
-    if win.first or win.more:
-        note = (
-            f"Drawn: chunks {win.first + 1:,}–{win.stop:,} of {len(arr):,}, from line "
-            f"{win.first_line:,}."
-        )
-    return html, note
 
 
 def _show_error(choice: PatternChoice, message: str) -> None:
@@ -155,7 +122,7 @@ st.caption(
 )
 st.html(css() + SCROLL_CSS)
 for cell, (choice, arr) in zip(view_grid(len(results), layout == "Stacked"), results, strict=True):
-    html, note = drawn(text, choice.pattern, int(first_line))
+    html, note = drawn(text, int(first_line), pattern=choice.pattern)
     with cell:
         st.markdown(f"**{choice.label}** · {len(arr):,} chunks")
         st.html(f'<div class="td-scroll">{html}</div>')

@@ -3,12 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from tokdash.settings import hosted_mode
+from tokdash.settings import current_limits
 from tokdash.speed import costmodel, probe
 from tokdash.ui import selection
 from tokdash.ui import speed_ui as ui
-from tokdash.ui.widgets import table_with_download
-from tokdash.viz import speed_charts
+from tokdash.ui.sidebar import BASE_KEY
 
 STATE = "sp_probe"
 
@@ -52,9 +51,9 @@ probe_tab, cost_tab, ctx_tab = st.tabs(["Speed probe", "Cost of vocabulary", "Ef
 # ---------------------------------------------------------------- probe
 with probe_tab:
     gpu = ui.cuda_available()
-    limits = probe.LIMITS_HOSTED if hosted_mode() else probe.LIMITS
+    limits = current_limits().probe.as_dict()
     source = "preset"
-    if not hosted_mode():
+    if current_limits().local_paths:
         source = st.radio(
             "Model",
             ["preset", "checkpoint"],
@@ -108,85 +107,10 @@ with probe_tab:
             device=device,
             dtype=dtype,
         )
-        st.button("Stop", key="sp_stop", help="Stops the run; finished tokenizers stay.")
-        if source == "checkpoint" and not model_path.strip():
-            st.session_state[STATE] = {"rows": [], "running": False, "error": "Give a folder."}
-        else:
-            ui.run_probe_into_state(
-                shape,
-                rates,
-                settings,
-                model_path.strip() if source == "checkpoint" else None,
-                STATE,
-            )
-
-    state = st.session_state.get(STATE)
-    if state:
-        if state["error"]:
-            st.error(state["error"])
-        if state["running"]:
-            st.warning(
-                f"The last run was stopped: {len(state['rows'])} of the tokenizers finished."
-            )
-            state["running"] = False
-        if state["rows"]:
-            res = pd.DataFrame(state["rows"])
-            if res["overhead_bound"].any():
-                st.info(
-                    "Models below ~10M parameters measure framework overhead (about 1 ms per "
-                    "step), not the hardware: use the 125m preset or larger for real figures."
-                )
-            cols = st.columns(min(len(res), 4))
-            for i, row in res.iterrows():
-                cols[i % len(cols)].metric(
-                    f"{row['tokenizer']}: characters/s",
-                    f"{row['chars_per_s']:,.0f}",
-                    f"{row['decode_tokens_per_s']:,.1f} tokens/s",
-                    delta_color="off",
-                    delta_arrow="off",
-                )
-            st.plotly_chart(speed_charts.speed_scatter(res), width="stretch")
-            shown = [c for c in ui.PROBE_COLUMNS if c in res.columns]
-            table_with_download(
-                res[shown],
-                "speed.csv",
-                key="dl_speed",
-                width="stretch",
-                column_config=ui.column_formats(res[shown]),
-            )
-            st.caption(
-                "ttft = time to first token (prefill of the prompt); decode tokens/s = batch x "
-                "(new tokens - 1) / decode time; itl = per-token latency (median, p90); "
-                "characters/s = tokens/s x characters/token on the corpus. Medians over the "
-                f"repeats after a warm-up. Peak memory: {res['memory_source'].iloc[0]}."
-            )
-            if "bound_tokens_per_s" in res.columns:
-                st.subheader("Memory-bandwidth bound")
-                where = "GPU" if str(res["device"].iloc[0]).startswith("cuda") else "CPU"
-                st.caption(
-                    f"{where} memory bandwidth, the best of a large tensor copy and a large "
-                    "matrix-vector product (the decode's access pattern): "
-                    f"{res['bandwidth_gb_s'].iloc[0]:.1f} GB/s. Bound = bandwidth / (weight bytes "
-                    "+ KV-cache bytes read per decode step), x batch. Decode is memory-bound at "
-                    "batch 1, so the bound is the speed limit of the hardware."
-                    + (" (On a CPU this is informative only.)" if where == "CPU" else "")
-                )
-                st.plotly_chart(speed_charts.bound_bars(res), width="stretch")
-                bound_cols = [
-                    "tokenizer",
-                    "vocab_size",
-                    "decode_mib_per_step",
-                    "bandwidth_gb_s",
-                    "bound_tokens_per_s",
-                    "decode_tokens_per_s",
-                    "fraction_of_bound",
-                ]
-                table_with_download(
-                    res[bound_cols],
-                    "speed_bound.csv",
-                    key="dl_speed_bound",
-                    column_config=ui.column_formats(res[bound_cols]),
-                )
+        checkpoint = model_path if source == "checkpoint" else None
+        ui.start_probe(shape, rates, settings, checkpoint, STATE)
+    if st.session_state.get(STATE):
+        ui.show_probe(st.session_state[STATE])
 
 # ---------------------------------------------------------------- cost model
 with cost_tab:
@@ -197,47 +121,11 @@ with cost_tab:
     cost_dtype = c2.selectbox("dtype", ["bfloat16", "float16", "float32"], key="sp_cost_dtype")
     vocabs = sorted({*costmodel.VOCAB_SWEEP, *(r.vocab_size for r in rates)})
     sweep = pd.DataFrame(costmodel.vocab_sweep(shape, vocabs, int(context), cost_dtype))
+    base = st.session_state.get(BASE_KEY, "")  # the sidebar's NSL base
     marks = pd.DataFrame(
-        costmodel.compression_vs_cost(shape, rates, int(context), cost_dtype, base="llama2")
+        costmodel.compression_vs_cost(shape, rates, int(context), cost_dtype, base)
     )
-    p = costmodel.param_counts(shape)
-    st.markdown(
-        f"**{preset}** body: {shape.n_layers} layers, d_model {shape.d_model}, "
-        f"{shape.n_heads} heads ({shape.n_kv_heads} KV), d_ff {shape.d_ff}, "
-        f"{'tied' if shape.tie_embeddings else 'untied'} embeddings: "
-        f"{costmodel.format_count(p['body'])} body parameters."
-    )
-    left, right = st.columns(2)
-    left.plotly_chart(speed_charts.params_chart(sweep, marks), width="stretch")
-    right.plotly_chart(speed_charts.share_chart(sweep), width="stretch")
-    left, right = st.columns(2)
-    left.plotly_chart(speed_charts.memory_chart(sweep, int(context)), width="stretch")
-    if not marks.empty:
-        right.plotly_chart(speed_charts.compression_chart(marks), width="stretch")
-    st.caption(
-        "Parameters: embedding V x d, output V x d (0 when tied), attention, SwiGLU MLP and "
-        "norms as in transformers' LlamaForCausalLM. FLOPs: 2 per multiply-add, forward, one "
-        "token attending to the context; the embedding lookup costs none."
-    )
-    table_with_download(
-        sweep,
-        "vocab_cost.csv",
-        key="dl_vocab_cost",
-        width="stretch",
-        column_config=ui.column_formats(sweep),
-    )
-    if not marks.empty:
-        st.markdown(
-            f"Compression gain of each tokenizer over `{marks['base'].iloc[0]}` "
-            "(bytes/token ratio - 1), next to the cost of its vocabulary on this shape:"
-        )
-        table_with_download(
-            marks,
-            "compression_vs_cost.csv",
-            key="dl_cmp_cost",
-            width="stretch",
-            column_config=ui.column_formats(marks),
-        )
+    ui.show_cost(preset, shape, sweep, marks, int(context))
 
 # ---------------------------------------------------------------- effective context
 with ctx_tab:
@@ -245,16 +133,4 @@ with ctx_tab:
     window = c1.number_input("Window (tokens)", 1, 10_000_000, 8192, step=1024, key="sp_window")
     ctx_dtype = c2.selectbox("KV-cache dtype", ["bfloat16", "float16", "float32"], key="sp_kv")
     ctx = pd.DataFrame(costmodel.effective_context(shape, rates, int(window), ctx_dtype))
-    st.plotly_chart(speed_charts.context_chart(ctx), width="stretch")
-    st.caption(
-        "window KiB = window x bytes/token; lines = window / tokens per line; KV cache per "
-        f"1,000 lines of code on the {preset} shape = 1,000 x tokens/line x 2 x layers x KV "
-        "heads x head dim x dtype bytes."
-    )
-    table_with_download(
-        ctx,
-        "effective_context.csv",
-        key="dl_context",
-        width="stretch",
-        column_config=ui.column_formats(ctx),
-    )
+    ui.show_context(preset, ctx)

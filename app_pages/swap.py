@@ -3,7 +3,7 @@
 import streamlit as st
 
 from tokdash.errors import TokdashError
-from tokdash.settings import hosted_mode
+from tokdash.settings import current_limits
 from tokdash.speed import costmodel
 from tokdash.transfer import fvt, planner
 from tokdash.ui import swap_ui as ui
@@ -50,25 +50,7 @@ except TokdashError as exc:
 
 # ---------------------------------------------------------------- overlap
 st.header("Vocabulary overlap")
-overlap = planner.overlap_table(plan=the_plan)
-counts = dict(zip(overlap["what"], overlap["tokens"], strict=True))
-cols = st.columns(4)
-cols[0].metric("Shared tokens", f"{counts['shared (same bytes in both)']:,}")
-cols[1].metric(f"Only in {old.id}", f"{counts['only in current']:,}")
-cols[2].metric(f"Only in {new.id}", f"{counts['only in candidate']:,}")
-cols[3].metric(
-    "Special / unused ids skipped",
-    f"{the_plan.old_index.skipped:,} / {the_plan.new_index.skipped:,}",
-    help="Special/control tokens, ids without bytes and duplicate byte strings (current / "
-    "candidate) are left out of the comparison.",
-)
-hist = planner.pieces_histogram(the_plan)
-chart_col, table_col = st.columns([3, 2])
-chart_col.plotly_chart(planner.pieces_figure(hist, old.id, new.id), width="stretch")
-with table_col:
-    table_with_download(hist, "swap_pieces.csv", key="swap_dl_pieces", width="stretch")
-with st.expander("Overlap counts"):
-    table_with_download(overlap, "swap_overlap.csv", key="swap_dl_overlap", width="content")
+ui.show_overlap(the_plan, old, new)
 
 # ---------------------------------------------------------------- gain
 st.header("Expected gain on your corpus")
@@ -95,25 +77,7 @@ context = st.columns(3)[0].number_input(
 )
 cmp_table = cmp.table()
 gain = planner.gain_table(cmp_table, old.id, new.id, int(context))
-overall = gain[gain["language"] == "ALL"].iloc[0]
-cols = st.columns(3)
-cols[0].metric(
-    f"NSL {new.id} / {old.id}",
-    f"{overall['nsl']:.3f}",
-    help="tokens(candidate) / tokens(current) on the same documents; below 1 = fewer tokens",
-)
-cols[1].metric(
-    "Characters/s at equal tokens/s", f"{overall['chars_per_s_gain']:+.1%}", help="1 / NSL - 1"
-)
-cols[2].metric(
-    f"A {int(context):,}-token window holds",
-    f"{overall['effective_context']:,.0f} {old.id} tokens",
-    f"{overall['effective_context_gain']:+.1%} context",
-    delta_color="off",
-    help="context / NSL: the text the window holds, counted in current-tokenizer tokens",
-)
-st.plotly_chart(planner.nsl_figure(gain, old.id, new.id), width="stretch")
-table_with_download(gain, "swap_gain.csv", key="swap_dl_gain", width="stretch")
+ui.show_gain(gain, old, new, int(context))
 
 usage = cmp.encodings[new.id].counts()
 st.subheader(f"Longest new tokens in your code ({new.id} tokens {old.id} lacks)")
@@ -140,19 +104,11 @@ shape_name = c1.selectbox(
     help="Llama-style shapes from the Speed page's cost model; the body stays the same.",
 )
 dtype = c2.selectbox("Weights dtype", list(costmodel.DTYPE_BYTES), index=1, key="swap_dtype")
-size = planner.size_table(costmodel.PRESETS[shape_name], old.vocab_size, new.vocab_size, dtype)
-change = size.iloc[2]
-st.markdown(
-    f"With the **{shape_name}** body, swapping {old.vocab_size:,} → {new.vocab_size:,} ids "
-    f"changes embedding + output parameters by "
-    f"**{costmodel.format_count(change['embedding_params'] + change['output_params'])}** and the "
-    f"weights by **{change['weights_mib']:+,.1f} MiB** in {dtype}."
-)
-table_with_download(size, "swap_size.csv", key="swap_dl_size", width="stretch")
+ui.show_size(shape_name, dtype, old, new)
 
 # ---------------------------------------------------------------- FVT
 st.header("Initialise the new embeddings")
-sources = ["preset"] if hosted_mode() else ["preset", "checkpoint"]
+sources = ["preset", "checkpoint"] if current_limits().local_paths else ["preset"]
 with st.form("swap_build"):
     source = st.radio(
         "Model",
@@ -201,26 +157,8 @@ if submitted:
         )
     except TokdashError as exc:
         st.error(str(exc))
-summary = ss.get(ui.RESULT_KEY)
-if summary:
-    table = summary["sources"]
-    rows = dict(zip(table["source"], table["rows"], strict=True))
-    st.markdown(
-        f"**{summary['pair']}** ({summary['mode']}) from {summary['source']}, {summary['dtype']}: "
-        f"input {summary['old_shape']} → {summary['input_shape']}; output "
-        + (
-            "tied to the input"
-            if summary["output_shape"] is None
-            else f"→ {summary['output_shape']}"
-        )
-    )
-    cols = st.columns(len(rows))
-    for col, (name, n) in zip(cols, rows.items(), strict=True):
-        col.metric(f"Rows: {name}", f"{int(n):,}")
-    table_with_download(table, "swap_rows.csv", key="swap_dl_rows", width="stretch")
-    for note in summary["notes"]:
-        st.caption(note)
-    ui.download_files(summary)
+if ss.get(ui.RESULT_KEY):
+    ui.show_built(ss[ui.RESULT_KEY])
 
 # ---------------------------------------------------------------- budget
 st.header("Data budget")

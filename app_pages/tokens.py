@@ -8,67 +8,18 @@ import streamlit as st
 
 from tokdash.analysis.metrics import snippet_stats
 from tokdash.analysis.pretokenize import count_lines
-from tokdash.errors import TokdashError
 from tokdash.tokenizers import Tokenizer
+from tokdash.ui.drawing import drawn, encode_each, encoded, token_count
 from tokdash.ui.sidebar import base_tokenizer, load_selected, tokenizer_key
 from tokdash.ui.text_source import text_source
 from tokdash.ui.widgets import table_with_download, view_grid
-from tokdash.viz.render import css, render_spans
-from tokdash.viz.views import (
-    DRAW_LIMIT,
-    TokenView,
-    encode_view,
-    line_table,
-    summary_row,
-    summary_table,
-    window,
-)
+from tokdash.viz.render import css
+from tokdash.viz.views import DRAW_LIMIT, TokenView, line_table, summary_row, summary_table
 
 MAX_TOKENIZERS = 6
 MAX_DRAWN_TOKENS = DRAW_LIMIT  # per view; everything is still counted
 RATIO_COLUMNS = ("bytes_per_token", "chars_per_token", "tokens_per_line", "nsl")
 SCROLL_CSS = "<style>.td-scroll .tokdash-view { max-height: 34rem; overflow-y: auto; }</style>"
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def encoded(_tok: Tokenizer, tok_key: str, text: str) -> TokenView:
-    """Ids, byte spans and tokens per line of ``text`` (cached per tokenizer key and text)."""
-    return encode_view(_tok, text)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def count(_tok: Tokenizer, tok_key: str, text: str) -> int:
-    """Number of tokens of ``text`` (no special tokens), for a base not otherwise shown."""
-    return len(_tok.encode(text))
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def drawn(_tok: Tokenizer, tok_key: str, text: str, first_line: int) -> tuple[str, str]:
-    """The HTML view of the window from ``first_line``, and a note on what it leaves out."""
-    view = encoded(_tok, tok_key, text)
-    win = window(text, view.spans, first_line=first_line, max_items=MAX_DRAWN_TOKENS)
-    html = render_spans(win.text, win.spans, ids=view.ids[win.first : win.stop].tolist())
-    note = ""
-    if win.first or win.more:
-        note = (
-            f"Drawn: tokens {win.first + 1:,}–{win.stop:,} of {view.n_tokens:,}, from line "
-            f"{win.first_line:,}."
-        )
-    return html, note
-
-
-def _encode_all(toks: list[Tokenizer], text: str) -> list[tuple[Tokenizer, TokenView]]:
-    out = []
-    with st.spinner("Encoding ..."):
-        for tok in toks:
-            try:
-                out.append((tok, encoded(tok, tokenizer_key(tok), text)))
-            except TokdashError as exc:
-                msg = str(exc)
-                st.error(msg if msg.startswith(tok.id) else f"{tok.id}: {msg}")
-            except Exception as exc:  # a backend failing on odd input must not kill the page
-                st.error(f"{tok.id} could not encode this text ({type(exc).__name__}: {exc}).")
-    return out
 
 
 def _base_count(base: Tokenizer | None, views: list[tuple[Tokenizer, TokenView]], text: str):
@@ -78,7 +29,7 @@ def _base_count(base: Tokenizer | None, views: list[tuple[Tokenizer, TokenView]]
         if tok.id == base.id:
             return view.n_tokens
     try:
-        return count(base, tokenizer_key(base), text)
+        return token_count(base, tokenizer_key(base), text)
     except Exception as exc:
         st.error(f"Base tokenizer {base.id} could not encode this text: {exc}")
         return None
@@ -118,7 +69,8 @@ if source is None:
     st.stop()
 text = source.text
 
-views = _encode_all(toks, text)
+with st.spinner("Encoding ..."):
+    views = encode_each(toks, lambda tok: encoded(tok, tokenizer_key(tok), text))
 if not views:
     st.stop()
 base = base_tokenizer()
@@ -177,7 +129,7 @@ st.caption(
 )
 st.html(css() + SCROLL_CSS)
 for cell, (tok, view) in zip(view_grid(len(views), layout == "Stacked"), views, strict=True):
-    html, note = drawn(tok, tokenizer_key(tok), text, int(first_line))
+    html, note = drawn(text, int(first_line), _tok=tok, tok_key=tokenizer_key(tok))
     with cell:
         st.markdown(f"**{tok.id}** · {view.n_tokens:,} tokens · vocab {tok.vocab_size:,}")
         st.html(f'<div class="td-scroll">{html}</div>')

@@ -13,6 +13,7 @@ from tokenizers import decoders, models, pre_tokenizers, trainers
 from tokdash.errors import TokenizerLoadError, UnknownTokenizerError
 from tokdash.tokenizers import get_tokenizer, load_path
 from tokdash.tokenizers.base import spans_from_pieces
+from tokdash.tokenizers.tiktoken_backend import encoding_parts
 
 TRAIN_TEXT = [
     "def add(a, b):\n    return a + b\n",
@@ -99,7 +100,7 @@ def test_sentencepiece_model(tmp_path):
 
 def test_tiktoken_rank_file_and_llama3_model(tmp_path, catalog_tokenizer):
     cl100k = catalog_tokenizer("cl100k_base")
-    ranks = cl100k.encoding._mergeable_ranks
+    ranks = encoding_parts(cl100k.encoding).ranks
     path = tmp_path / "mine.tiktoken"
     path.write_text(
         "".join(f"{base64.b64encode(k).decode()} {v}\n" for k, v in ranks.items()),

@@ -6,6 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from tokdash.errors import TokdashError
+from tokdash.tokenizers.base import Tokenizer, TokenizerInfo
 
 PAGES = sorted(f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py"))
 
@@ -29,6 +31,51 @@ def test_home_page_live_example():
     at.text_area(key="home_text").set_value("x = 1\n").run()
     assert not at.exception
     assert [m.value for m in at.metric] != before
+
+
+class BrokenTokenizer(Tokenizer):
+    """A session tokenizer whose every encoding fails with a library error."""
+
+    info = TokenizerInfo(id="broken", name="Broken", backend="test")
+
+    @property
+    def vocab_size(self) -> int:
+        return 256
+
+    def encode(self, text: str, *, add_special_tokens: bool = False) -> list[int]:
+        raise TokdashError("the vocabulary file is corrupt")
+
+    def decode(self, ids) -> str:
+        return ""
+
+    def token_bytes(self, token_id: int) -> bytes:
+        return bytes([token_id])
+
+
+def home_with_broken(tokenizers: list[str], base: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["td_custom"] = {"broken": BrokenTokenizer()}
+    at.session_state["td_tokenizers"] = tokenizers
+    at.session_state["td_base"] = base
+    return at.run()
+
+
+def test_home_names_a_failing_tokenizer_and_draws_the_others():
+    at = home_with_broken(["gpt2", "broken", "cl100k_base"], base="gpt2")
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["broken: the vocabulary file is corrupt"]
+    assert [m.label for m in at.metric] == ["gpt2: tokens", "cl100k_base: tokens"]
+    assert at.metric[1].delta.startswith("NSL ") and "vs gpt2" in at.metric[1].delta
+    views = [h for h in at.get("html") if h.proto.body.startswith('<div class="tokdash-view"')]
+    assert len(views) == 2
+
+
+def test_home_with_a_failing_base_still_counts():
+    at = home_with_broken(["gpt2", "broken"], base="broken")
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["broken: the vocabulary file is corrupt"]
+    assert [m.label for m in at.metric] == ["gpt2: tokens"]
+    assert not at.metric[0].delta  # no NSL without a base count
 
 
 def test_catalog_page_lists_every_entry():

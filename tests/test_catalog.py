@@ -119,3 +119,56 @@ def test_byte_level_token_can_split_a_character(catalog_tokenizer):
     assert len(ids) > 1
     assert b"".join(tok.token_bytes(i) for i in ids) == text.encode()
     assert spans[0][1] < 3  # the first token ends inside the character
+
+
+# ----- loading concurrently -----------------------------------------------------------------
+
+
+def test_a_slow_entry_does_not_block_another(monkeypatch):
+    """One lock per entry: while one session fetches or converts an entry, another entry loads,
+    and sessions asking for the entry being loaded wait and get the same object, loaded once."""
+    import threading
+
+    from tokdash.tokenizers import registry
+
+    release = threading.Event()
+    calls: list[str] = []
+
+    def fake_load(entry, progress=None):
+        calls.append(entry.id)
+        if entry.id == "gpt2":
+            assert release.wait(10), "the slow load was never released"
+        return object()
+
+    monkeypatch.setattr(registry, "_LOADED", {})
+    monkeypatch.setattr(registry, "load_entry", fake_load)
+    got: list[object] = []
+    slow = [threading.Thread(target=lambda: got.append(registry.load_catalog("gpt2")))
+            for _ in range(2)]  # fmt: skip
+    for t in slow:
+        t.start()
+    fast = registry.load_catalog("cl100k_base")  # returns at once while gpt2 is still loading
+    assert calls.count("cl100k_base") == 1 and not got
+    assert registry.load_catalog("cl100k_base") is fast
+    release.set()
+    for t in slow:
+        t.join(10)
+    assert len(got) == 2 and got[0] is got[1] and calls.count("gpt2") == 1
+
+
+def test_fetch_writes_do_not_collide(tmp_path):
+    """Two writers of one cached file (two entries of one package) each use a temporary file."""
+    import threading
+
+    from tokdash.tokenizers.fetch import _write_atomic
+
+    target = tmp_path / "d" / "vocab.bin"
+    threads = [threading.Thread(target=_write_atomic, args=(target, bytes([i]) * 100_000))
+               for i in range(8)]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    data = target.read_bytes()
+    assert len(data) == 100_000 and len(set(data)) == 1  # one writer's whole file
+    assert [p.name for p in target.parent.iterdir()] == ["vocab.bin"]  # no temporary left

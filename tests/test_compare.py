@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT
-from tokdash.analysis.compare import COMPARE_COLUMNS, run_comparison
+from tokdash.analysis.compare import COMPARE_COLUMNS, run_comparison, vocab_table
 from tokdash.analysis.encode import encode_corpus
-from tokdash.corpus import harvest_stdlib, load_sample_corpus
+from tokdash.corpus import Document, harvest_stdlib, load_sample_corpus
+from tokdash.tokenizers import Tokenizer, TokenizerInfo
 from tokdash.ui.widgets import csv_bytes
 
 
@@ -102,3 +103,35 @@ def test_language_filter(lang, tmp_path):
                "-o", str(tmp_path / "a.csv"))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert set(pd.read_csv(tmp_path / "a.csv")["language"]) == {lang, "ALL"}
+
+
+class _BeyondVocab(Tokenizer):
+    """Says it has 3 ids but emits ids 4 and 5 too (as some HF files do with added tokens)."""
+
+    info = TokenizerInfo(id="beyond", name="beyond", backend="test")
+
+    @property
+    def vocab_size(self) -> int:
+        return 3
+
+    def encode(self, text: str, *, add_special_tokens: bool = False) -> list[int]:
+        return [0, 4, 5] if text.startswith("x") else [1, 2]
+
+    def decode(self, ids) -> str:
+        return ""
+
+    def token_bytes(self, token_id: int) -> bytes:
+        return b"abc"[token_id : token_id + 1]
+
+
+def test_vocab_table_uses_the_encodings_vocab_size():
+    tok = _BeyondVocab()
+    docs = [Document("x y", "python", "a.py"), Document("z", "python", "b.py")]
+    cmp = run_comparison([tok], docs)
+    vocab = vocab_table(cmp, [tok]).set_index("language").loc["ALL"]
+    table = cmp.table().set_index("language").loc["ALL"]
+    # ids 0, 1, 2, 4 and 5 used: the encoding grows the vocabulary to 6 ids (max id + 1)
+    assert vocab["vocab_size"] == table["vocab_size"] == 6
+    assert vocab["vocab_used"] == table["vocab_used"] == 5
+    assert vocab["vocab_unused"] == 1  # not 3 - 5 = -2 with the tokenizer's own size
+    assert vocab["vocab_utilization"] == table["vocab_utilization"] == pytest.approx(5 / 6)

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tokdash import corpus as corpus_mod
+from tokdash.analysis.pretokenize import count_lines
 from tokdash.corpus import (
     LANGUAGE_BY_EXTENSION,
     Corpus,
@@ -116,6 +117,10 @@ def test_document_is_frozen_and_counts_utf8_bytes():
     assert doc.n_bytes == len("naïve 你好\n".encode())
     assert doc.n_lines == 1
     assert Document("a\nb", "english", "y").n_lines == 2
+    # one line count everywhere: the document's agrees with count_lines, "" has no line
+    for text in ("", "a", "a\n", "a\nb", "\n\n", "a\r\nb\r\n"):
+        assert Document(text, "english", "z").n_lines == count_lines(text)
+    assert Document("", "english", "z").n_lines == 0
     with pytest.raises(AttributeError):
         doc.text = "other"  # type: ignore[misc]
 

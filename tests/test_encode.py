@@ -15,6 +15,7 @@ from tokdash.analysis import metrics
 from tokdash.analysis.encode import CorpusEncoding, encode_corpus
 from tokdash.corpus import Document
 from tokdash.tokenizers.base import Tokenizer, TokenizerInfo
+from tokdash.tokenizers.hf_backend import _byte_decoder
 
 TRAIN = [
     "def add(a, b):\n    return a + b\n",
@@ -36,20 +37,6 @@ DOCS = [
 ]
 
 
-def _bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's printable stand-in for every byte (the ByteLevel pre-tokenizer's alphabet)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
-    bs += list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return {b: chr(c) for b, c in zip(bs, cs, strict=True)}
-
-
 class TinyBPE(Tokenizer):
     """The trained HF tokenizer behind tokdash's interface; records its batch sizes."""
 
@@ -57,7 +44,7 @@ class TinyBPE(Tokenizer):
         self.hf = hf
         self.info = TokenizerInfo(id="tiny-bpe", name="tiny BPE", backend="hf-test")
         self._vocab_size = vocab_size
-        self._decoder = {c: b for b, c in _bytes_to_unicode().items()}
+        self._decoder = _byte_decoder()  # GPT-2's printable stand-ins -> bytes
         self.batches: list[int] = []
 
     @property

@@ -11,8 +11,12 @@ from tests.conftest import ROOT
 from tokdash.speed import costmodel
 
 
-def speed_page(tokenizers: list[str]) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+def speed_page(tokenizers: list[str], base: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    if base is not None:  # the base picker offers only selected tokenizers: seed both first
+        at.session_state["td_tokenizers"] = tokenizers
+        at.session_state["td_base"] = base
+    at.run()
     at.session_state["td_tokenizers"] = tokenizers
     at.session_state["td_corpus"] = "sample:python"
     at.switch_page("app_pages/speed.py").run()
@@ -63,6 +67,14 @@ def test_cost_and_context_tabs_without_a_run():
     for chart in at.get("plotly_chart"):
         layout = json.loads(chart.proto.spec)["layout"]
         assert layout["xaxis"]["title"]["text"] and layout["yaxis"]["title"]["text"]
+
+
+def test_compression_gain_is_against_the_sidebar_base():
+    at = speed_page(["llama2", "gpt2", "o200k_base"], base="gpt2")
+    marks = next(d.value for d in at.dataframe if "gain_vs_base" in d.value.columns)
+    assert set(marks["base"]) == {"gpt2"}
+    assert marks.set_index("tokenizer").loc["gpt2", "gain_vs_base"] == pytest.approx(0.0)
+    assert any("over `gpt2`" in m.value for m in at.markdown)
 
 
 def test_bad_checkpoint_shows_error():

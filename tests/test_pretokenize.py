@@ -24,7 +24,7 @@ from tokdash.analysis.pretokenize import (
     get_pattern,
     split,
 )
-from tokdash.errors import RegexError
+from tokdash.errors import RegexError, RegexTimeoutError
 
 PAPER_README = Path(__file__).resolve().parents[2] / "shared" / "paper" / "README.md"
 CODE = "def foo(x):\n    return x+1"
@@ -280,8 +280,16 @@ def test_timeout_bounds_the_whole_split_not_one_match():
 
 
 def test_trusted_patterns_still_respect_the_deadline():
-    with pytest.raises(RegexError, match="ran longer than"):
+    with pytest.raises(RegexTimeoutError, match="ran longer than"):
         split("ab " * 1_000_000, PATTERNS["gpt4"].pattern, timeout=0.02)
+    # a timeout is this call's answer, not the pattern's: the same split with time succeeds
+    assert len(split("ab " * 1_000, PATTERNS["gpt4"].pattern, timeout=5.0)) == 1_001  # " ab"
+
+
+def test_a_bad_pattern_is_not_a_timeout():
+    with pytest.raises(RegexError) as info:
+        split("ab", "(a")
+    assert not isinstance(info.value, RegexTimeoutError)
 
 
 def test_compile_is_cached():

@@ -280,7 +280,15 @@ def test_any_byte_tiling_renders_each_character_once(case):
     out = render_spans(text, spans)
     assert visible(out) == text  # partial bytes as hex aside, every character drawn once
     assert len(token_spans(out)) == len(spans)
-    assert line_token_counts(text, spans) is not None
+    # each token counts once, for the line of its first byte (newlines before it, counted here)
+    counts = line_token_counts(text, spans)
+    data = text.encode("utf-8")
+    lines = text.count("\n") + (text != "" and not text.endswith("\n"))
+    assert len(counts) == max(lines, 1 if spans else 0)
+    expected = [0] * len(counts)
+    for start, _end in spans:
+        expected[min(data.count(b"\n", 0, start), len(counts) - 1)] += 1
+    assert counts == expected and sum(counts) == len(spans)
 
 
 def test_pure_modules_do_not_import_streamlit():

@@ -8,6 +8,7 @@ import pytest
 
 from tokdash.cli.main import main
 from tokdash.errors import TokdashError
+from tokdash.settings import HOSTED
 from tokdash.speed import costmodel, probe
 from tokdash.speed.costmodel import ModelShape, TokenizerRate
 
@@ -33,17 +34,29 @@ def test_probe_measurements_are_positive_and_consistent(probe_rows):
         for key in ("ttft_ms", "decode_tokens_per_s", "itl_ms", "itl_p90_ms", "peak_memory_mib"):
             assert r[key] > 0, key
         assert r["itl_p90_ms"] >= r["itl_ms"]
-        assert r["chars_per_s"] == pytest.approx(r["decode_tokens_per_s"] * r["chars_per_token"])
-        assert r["bytes_per_s"] == pytest.approx(r["decode_tokens_per_s"] * r["bytes_per_token"])
         assert r["bandwidth_gb_s"] > 0 and r["bound_tokens_per_s"] > 0
-        assert r["fraction_of_bound"] == pytest.approx(
-            r["decode_tokens_per_s"] / r["bound_tokens_per_s"]
-        )
         assert r["overhead_bound"]  # the tiny preset is below 10M parameters
         assert r["memory_source"].startswith("analytic")
     small, large = rows
     assert large["vocab_size"] > small["vocab_size"] and large["params"] > small["params"]
     assert large["decode_mib_per_step"] > small["decode_mib_per_step"]
+
+
+def test_result_row_and_bandwidth_bound_by_hand():
+    shape = ModelShape("hand", 1, 4, 2, 2, 8, 10)  # head_dim 2, untied
+    settings = probe.ProbeSettings(prompt_len=8, new_tokens=4, device="cpu")
+    timing = {"ttft_ms": 5.0, "decode_tokens_per_s": 250.0}
+    row = probe.result_row(shape, settings, TokenizerRate("t", 10, 3.0, 3.5), timing)
+    assert row["chars_per_s"] == 750.0 and row["bytes_per_s"] == 875.0  # 250 x 3.0, 250 x 3.5
+    assert row["params"] == 252  # embedding 40 + output 40 + attention 64 + MLP 96 + norms 12
+    row["_shape"] = shape
+    probe.add_bandwidth_bound([row], bandwidth=1_184_000.0)
+    # a decode step at context 8 + 4 // 2 = 10, float32: weights read (body 172 + output 40 +
+    # one embedding row of 4) x 4 B = 864 B, KV cache 2 x 1 layer x 2 heads x 2 x 10 x 4 B = 320 B
+    assert row["decode_mib_per_step"] * 2**20 == pytest.approx(1184)
+    assert row["bound_tokens_per_s"] == pytest.approx(1000.0)  # 1,184,000 B/s / 1,184 B
+    assert row["fraction_of_bound"] == pytest.approx(0.25)  # 250 / 1000
+    assert row["bandwidth_gb_s"] == pytest.approx(0.001184)
 
 
 def test_larger_vocab_gets_larger_embedding():
@@ -63,9 +76,19 @@ def test_build_model_dtype_and_seed():
     tiny = costmodel.PRESETS["tiny"].with_vocab(300)
     m = probe.build_model(tiny, dtype="bfloat16", seed=3)
     assert m.dtype == torch.bfloat16
-    w1 = probe.build_model(tiny, seed=3).get_input_embeddings().weight
-    w2 = probe.build_model(tiny, seed=3).get_input_embeddings().weight
-    assert torch.equal(w1, w2)
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    a = probe.build_model(tiny, seed=3).state_dict()
+    assert torch.equal(torch.random.get_rng_state(), before)  # the global generator untouched
+    torch.rand(1000)  # another session drawing on the global generator in between
+    b = probe.build_model(tiny, seed=3).state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    c = probe.build_model(tiny, seed=4).state_dict()
+    assert not torch.equal(a["model.embed_tokens.weight"], c["model.embed_tokens.weight"])
+    # Llama's init: normal(0, 0.02) matrices, norm weights 1
+    emb = a["model.embed_tokens.weight"]
+    assert abs(float(emb.std()) - 0.02) < 0.002 and abs(float(emb.mean())) < 0.002
+    assert torch.equal(a["model.norm.weight"], torch.ones(tiny.d_model))
 
 
 def test_checkpoint_roundtrip_and_refusals(tmp_path):
@@ -108,7 +131,7 @@ def test_memory_check_refuses_too_large():
     assert probe.available_memory_bytes("cpu") > 0
 
 
-def test_settings_bounds_and_hosted(monkeypatch):
+def test_settings_bounds_and_hosted():
     with pytest.raises(TokdashError, match="batch"):
         probe.ProbeSettings(batch=0, device="cpu").checked()
     with pytest.raises(TokdashError, match="new_tokens"):
@@ -118,13 +141,18 @@ def test_settings_bounds_and_hosted(monkeypatch):
     with pytest.raises(TokdashError, match="unknown device"):
         probe.resolve_device("tpu")
     assert probe.ProbeSettings(device="cpu", dtype="bf16").checked().dtype == "bfloat16"
-    monkeypatch.setenv("TOKDASH_HOSTED", "1")
-    with pytest.raises(TokdashError, match="between 1 and"):
-        probe.ProbeSettings(prompt_len=4096, device="cpu").checked()
+    assert probe.ProbeSettings(prompt_len=4096, device="cpu").checked().prompt_len == 4096
+    with pytest.raises(TokdashError, match="between 1 and 1024"):
+        probe.ProbeSettings(prompt_len=4096, device="cpu").checked(HOSTED)
     with pytest.raises(TokdashError, match="hosted demo builds at most"):
-        probe.check_fits(costmodel.PRESETS["7b"], "bfloat16", "cpu", 1, 512)
+        probe.check_fits(costmodel.PRESETS["7b"], "bfloat16", "cpu", 1, 512, limits=HOSTED)
     with pytest.raises(TokdashError, match="hosted demo"):
-        probe.load_checkpoint("/tmp")
+        probe.load_checkpoint("/tmp", limits=HOSTED)
+    with pytest.raises(TokdashError, match="hosted demo"):
+        probe.load_hub_model("org/name", limits=HOSTED)
+    with pytest.raises(TokdashError, match="hosted demo"):  # nothing is loaded or measured
+        rates = [TokenizerRate("a", 50, 3.0, 3.0)]
+        probe.run_probe(costmodel.PRESETS["tiny"], rates, FAST, model_source="/tmp", limits=HOSTED)
 
 
 @pytest.mark.skipif(probe.cuda_available(), reason="a GPU is present")

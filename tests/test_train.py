@@ -14,6 +14,7 @@ from tokdash.analysis.compare import COMPARE_COLUMNS
 from tokdash.cli.main import main
 from tokdash.corpus import Document, load_sample_corpus
 from tokdash.errors import CorpusError, RegexError, TokdashError
+from tokdash.settings import HOSTED, LOCAL
 from tokdash.tokenizers import load_path
 from tokdash.training.data import mix_label
 from tokdash.training.extend import (
@@ -159,6 +160,18 @@ def test_bad_knobs_are_refused(config, match):
         check_config(config)
 
 
+def test_limits_bound_the_vocabulary_and_the_time():
+    big = TrainConfig(vocab_size=500_000)
+    check_config(big)  # LOCAL: up to 1,048,576
+    with pytest.raises(TokdashError, match="limit here is 262,144"):
+        check_config(big, HOSTED)
+    check_config(TrainConfig(vocab_size=HOSTED.max_vocab), HOSTED)
+    texts = ["x = 1\n" * 10_000_000]  # 60 MB with a regex: 0.2 + 0.8 x 60 = 48.2 s
+    assert check_time(TrainConfig(), texts, LOCAL) == pytest.approx(48.2)
+    with pytest.raises(TokdashError, match="the limit is 30 s"):
+        check_time(TrainConfig(), texts, HOSTED)
+
+
 def test_invalid_regex_is_a_regex_error():
     with pytest.raises(RegexError):
         check_config(TrainConfig(regex="custom", pattern="[a-"))
@@ -298,14 +311,19 @@ def test_doubling_gain_formula():
             "mix": ["corpus"] * 3 + [""],
             "language": ["ALL"] * 4,
             "vocab_target": [1000, 4000, 8000, 50257],
-            "bytes_per_token": [2.0, 2.42, 2.662, 3.0],
+            "bytes_per_token": [2.0, 2.5, 3.125, 3.0],
+            "nsl": [1.0, 0.81, 0.729, 0.7],
         }
     )
     gains = doubling_gain(table)
     assert gains["from_vocab"].tolist() == [1000, 4000]
-    # 1000 -> 4000 is two doublings: (2.42 / 2) ** (1/2) - 1 = 0.1; 4000 -> 8000: 2.662/2.42 - 1
-    assert gains["gain_per_doubling"].tolist() == pytest.approx([0.1, 0.1])
-    assert math.isclose(gains["bytes_per_token_to"].iloc[-1], 2.662)
+    # tokens saved per doubling; tokens go as 1 / bytes_per_token. 1000 -> 4000 is two
+    # doublings: 1 - (2.0 / 2.5) ** (1/2) = 1 - 0.894427 = 0.105573; 4000 -> 8000: 1 - 2.5/3.125
+    assert gains["gain_per_doubling"].tolist() == pytest.approx([0.105573, 0.2], abs=1e-6)
+    assert math.isclose(gains["bytes_per_token_to"].iloc[-1], 3.125)
+    # NSL goes as tokens: 1 - (0.81 / 1) ** (1/2) = 0.1; 1 - 0.729 / 0.81 = 0.1
+    nsl = doubling_gain(table, "nsl")
+    assert nsl["gain_per_doubling"].tolist() == pytest.approx([0.1, 0.1])
 
 
 def test_heldout_table_for_one_result(trained, catalog_tokenizer):
@@ -332,6 +350,9 @@ def test_extend_gpt2_for_code(tmp_path, sample_docs, catalog_tokenizer):
     table = extension_table(result, split.held_out).set_index(["tokenizer", "language"])
     row = table.loc[(ext.id, "ALL")]
     assert row["gain"] > 0.05  # GPT-2 has no multi-space tokens: code indentation gains most
+    # the gain is the fraction of tokens saved against the base on the same documents
+    assert row["gain"] == pytest.approx(1 - row["tokens"] / table.loc[("gpt2", "ALL"), "tokens"])
+    assert table.loc[("gpt2", "ALL"), "gain"] == 0
     assert row["new_tokens_used"] > 0 and 0 < row["new_token_share"] < 1
     text = "    def f(self):\n        return 1\n"
     assert ext.decode(ext.encode(text)) == text

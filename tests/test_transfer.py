@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from tokdash.errors import TokdashError
+from tokdash.settings import HOSTED
 from tokdash.speed import costmodel
 from tokdash.tokenizers.base import TokenizerInfo
 from tokdash.tokenizers.tiktoken_backend import tokenizer_from_ranks
@@ -218,6 +219,8 @@ def test_checkpoint_errors(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"not safetensors")
     with pytest.raises(TokdashError, match="not a readable safetensors"):
         swap_io.read_checkpoint(tmp_path, 10)
+    with pytest.raises(TokdashError, match="hosted demo does not read local checkpoints"):
+        swap_io.read_checkpoint(tmp_path, 10, limits=HOSTED)
 
 
 def test_tokenizer_file_from_tiktoken_keeps_ids(new):
@@ -338,7 +341,8 @@ def test_cli_swap_errors(capsys):
 
 
 def test_visible_marks_whitespace_and_partial_bytes():
-    assert planner.visible(b" a\n\tb\xe4") == "␣a↵→b\\xe4"
+    # the one `visible` of the analysis layer (the Vocabulary page's tables draw the same)
+    assert planner.visible(b" a\n\tb\xe4") == "·a↵→b\\xe4"
 
 
 def test_new_token_examples_words_only(plan):

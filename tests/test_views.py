@@ -27,6 +27,7 @@ from tokdash.viz.views import (
     summary_table,
     text_lines,
     window,
+    window_note,
 )
 
 CODE = (
@@ -123,6 +124,18 @@ def test_window_of_chunks_and_empty():
     assert len(win.spans) == 2
     empty = window("", np.zeros((0, 2), dtype=np.int64))
     assert empty.text == "" and empty.spans == [] and empty.more == 0
+
+
+def test_window_note_says_what_is_left_out():
+    arr = chunk_array(split(CODE, PATTERNS["gpt4"].pattern))
+    assert window_note(window(CODE, arr, max_items=10_000), len(arr), "chunks") == ""
+    win = window(CODE, arr, first_line=3, max_items=2)
+    note = window_note(win, len(arr), "chunks")
+    assert note == (
+        f"Drawn: chunks {win.first + 1:,}–{win.first + 2:,} of {len(arr):,}, from line "
+        f"{win.first_line:,}."
+    )
+    assert window_note(window(CODE, arr, max_items=1), len(arr)).startswith("Drawn: tokens 1–1 ")
 
 
 # ----- tables -------------------------------------------------------------------------------

@@ -27,5 +27,10 @@ class RegexError(TokdashError):
     """A pre-tokenization pattern that does not compile or that ran past its time limit."""
 
 
+class RegexTimeoutError(RegexError):
+    """A split that ran past its time limit: it depends on the machine's load, so unlike a
+    pattern that does not compile it must not be cached as this pattern's answer."""
+
+
 class EncodeError(TokdashError):
     """A tokenizer failed while encoding a text (e.g. its regex engine gave up on it)."""

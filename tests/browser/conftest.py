@@ -1,7 +1,13 @@
-"""A real `streamlit run` server on localhost and headless Chromium (Debian's package)."""
+"""A real `streamlit run` server on localhost and headless Chromium (Debian's package).
+
+Waits in a page are on conditions, never fixed sleeps: every page counts the script runs that
+ended (`RUN_COUNTER_JS`), so `rerun` waits for the run an action starts, and `wait_still` for an
+element to stop moving.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -12,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("TOKDASH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -25,6 +32,53 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+#: Installed in every page before its scripts: ``window.__tdRunsEnded`` counts the script runs
+#: that have ended, read from the server's messages (a ``ForwardMsg`` whose ``script_finished``
+#: says finished or compile error; a run cut short by a rerun does not count). The app's
+#: ``data-test-script-state`` is not enough: a fast rerun may never show ``running`` in the DOM.
+RUN_COUNTER_JS = """
+(() => {
+  const FIELD = FINISHED_FIELD, DONE = FINISHED_DONE;
+  window.__tdRunsEnded = 0;
+  const ended = (buf) => {  // the top-level fields of one ForwardMsg (protobuf wire format)
+    const b = new Uint8Array(buf);
+    let i = 0;
+    const varint = () => {
+      let x = 0, shift = 0, c;
+      do { c = b[i++]; x += (c & 0x7f) * 2 ** shift; shift += 7; } while (c & 0x80);
+      return x;
+    };
+    while (i < b.length) {
+      const tag = varint(), field = Math.floor(tag / 8), wire = tag & 7;
+      if (wire === 0) { const v = varint(); if (field === FIELD) return DONE.includes(v); }
+      else if (wire === 2) { const n = varint(); i += n; }  // not `i += varint()`
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return false;
+    }
+    return false;
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => {
+        if (e.data instanceof ArrayBuffer && ended(e.data)) window.__tdRunsEnded += 1;
+      });
+    }
+  };
+})();
+""".replace("FINISHED_FIELD", str(ForwardMsg.SCRIPT_FINISHED_FIELD_NUMBER)).replace(
+    "FINISHED_DONE", str([ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR])
+)
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+#: The page has drawn a finished run: not running, and no element left over from an older run.
+SETTLED_JS = (
+    "([n, idle]) => window.__tdRunsEnded > n && document.querySelector(idle) !== null"
+    " && document.querySelector('[data-stale=\"true\"]') === null"
+)
 
 
 def _free_port() -> int:
@@ -101,9 +155,16 @@ def browser():
         b.close()
 
 
+def new_context(browser):
+    """A browser context whose pages count their script runs (see `rerun`)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.add_init_script(RUN_COUNTER_JS)
+    return context
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context = new_context(browser)
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     yield pg
@@ -111,23 +172,55 @@ def page(browser):
 
 
 def wait_idle(pg) -> None:
-    """Wait until the Streamlit script has finished running."""
-    pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    pg.wait_for_timeout(300)
+    """Wait until the Streamlit script is not running (it may not have started yet: after an
+    action that reruns it, use `rerun`)."""
+    pg.wait_for_selector(IDLE)
 
 
-def wait_rerun(pg, timeout_ms: int = 3000) -> None:
-    """After a widget change: wait for the rerun it triggers to start (if it has not already
-    come and gone), then for the script to finish."""
-    import contextlib
+def runs_ended(pg) -> int:
+    """How many script runs have ended in this page since it loaded."""
+    return pg.evaluate("() => window.__tdRunsEnded || 0")
 
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    with contextlib.suppress(PlaywrightTimeout):  # a fast rerun may already be over
-        pg.wait_for_selector(
-            '[data-testid="stApp"][data-test-script-state="running"]', timeout=timeout_ms
-        )
+def wait_runs(pg, more_than: int, timeout: float | None = None) -> None:
+    """Wait until more than ``more_than`` script runs have ended and none is going on."""
+    pg.wait_for_function(SETTLED_JS, arg=[more_than, IDLE], timeout=timeout)
+
+
+def open_page(pg, url: str, timeout: float | None = None) -> None:
+    """Go to ``url`` and wait for its first script run to end."""
+    pg.goto(url)
+    wait_runs(pg, 0, timeout)
+
+
+@contextlib.contextmanager
+def rerun(pg):
+    """Around an action that reruns the script (a widget change, a button): wait, after it, for
+    that run to end. A run already going on is waited for first, so it is not mistaken for it."""
     wait_idle(pg)
+    before = runs_ended(pg)
+    yield
+    wait_runs(pg, before)
+
+
+def wait_still(locator, frames: int = 10) -> None:
+    """Wait until ``locator``'s box has not moved or changed size for ``frames`` frames (e.g. a
+    button pushed down while a table above it draws)."""
+    locator.wait_for()
+    locator.evaluate(
+        """(el, frames) => new Promise((resolve) => {
+          let last = "", same = 0;
+          const tick = () => {
+            const r = el.getBoundingClientRect();
+            const key = [r.x, r.y, r.width, r.height].join();
+            same = key === last ? same + 1 : 0;
+            last = key;
+            if (same >= frames) resolve(true); else requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        })""",
+        frames,
+    )
 
 
 def assert_no_exception(pg) -> None:
@@ -142,5 +235,5 @@ def full_screenshot(page, name: str) -> None:
         "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000"
     )
     page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 6000)})
-    page.wait_for_timeout(500)
+    wait_still(page.get_by_test_id("stMain"))  # the layout settles at the new size
     page.screenshot(path=str(screenshot_dir() / name), full_page=True)

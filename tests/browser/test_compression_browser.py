@@ -6,16 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
+from tests.browser.conftest import assert_no_exception, full_screenshot, open_page
 
 pytestmark = pytest.mark.browser
 
 
 def test_compression_page(server_url, page):
-    page.goto(f"{server_url}/compression")
-    wait_idle(page)
-    page.wait_for_selector(".js-plotly-plot", timeout=120_000)
-    wait_idle(page)
+    open_page(page, f"{server_url}/compression", timeout=120_000)
+    page.wait_for_selector(".js-plotly-plot")
     assert_no_exception(page)
     assert page.locator(".js-plotly-plot").count() == 3
     assert page.get_by_text("bytes/token").count() > 0
@@ -28,10 +26,8 @@ def test_compression_page(server_url, page):
 
 
 def test_vocabulary_page(server_url, page):
-    page.goto(f"{server_url}/vocabulary")
-    wait_idle(page)
-    page.wait_for_selector(".js-plotly-plot", timeout=120_000)
-    wait_idle(page)
+    open_page(page, f"{server_url}/vocabulary", timeout=120_000)
+    page.wait_for_selector(".js-plotly-plot")
     assert_no_exception(page)
     assert page.locator(".js-plotly-plot").count() == 3
     with page.expect_download() as dl:

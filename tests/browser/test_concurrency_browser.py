@@ -10,7 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import assert_no_exception, wait_idle
+from tests.browser.conftest import (
+    assert_no_exception,
+    new_context,
+    rerun,
+    runs_ended,
+    wait_idle,
+    wait_runs,
+)
 from tokdash.analysis.compare import run_comparison
 from tokdash.corpus import resolve_corpus
 from tokdash.settings import DEFAULT_TOKENIZERS
@@ -36,34 +43,31 @@ def tiktoken_upload() -> bytes:
 
 
 def test_three_sessions_encode_different_corpora_at_once(server_url, browser):
-    contexts = [
-        browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        for _ in SESSIONS
-    ]
+    contexts = [new_context(browser) for _ in SESSIONS]
     pages = [c.new_page() for c in contexts]
     try:
         for pg in pages:
             pg.set_default_timeout(240_000)
             pg.goto(f"{server_url}/compression")
         for pg in pages:
-            wait_idle(pg)
+            wait_runs(pg, 0)
         # start the heavy runs one right after the other, then wait for all of them
+        before = [runs_ended(pg) for pg in pages]
         for pg, label in zip(pages, SESSIONS, strict=True):
             pick_corpus(pg, label)
-        for pg in pages:
-            pg.wait_for_selector(".js-plotly-plot", timeout=240_000)
-            wait_idle(pg)
+        for pg, n in zip(pages, before, strict=True):
+            wait_runs(pg, n)
+            pg.wait_for_selector(".js-plotly-plot")
             assert_no_exception(pg)
 
         # session 0 adds its own tokenizer; the others never see it
         sidebar = pages[0].get_by_test_id("stSidebar")
         sidebar.get_by_text("Add your own tokenizer").click()
-        sidebar.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-            files=[{"name": "mine.tiktoken", "mimeType": "text/plain", "buffer": tiktoken_upload()}]
-        )
-        wait_idle(pages[0])
-        sidebar.get_by_role("button", name="Add uploaded tokenizer").click()
-        wait_idle(pages[0])
+        upload = {"name": "mine.tiktoken", "mimeType": "text/plain", "buffer": tiktoken_upload()}
+        with rerun(pages[0]):
+            sidebar.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files=[upload])
+        with rerun(pages[0]):
+            sidebar.get_by_role("button", name="Add uploaded tokenizer").click()
         assert_no_exception(pages[0])
         pages[0].get_by_text("mine.tiktoken: bytes/token").wait_for(timeout=120_000)
         for other in pages[1:]:

@@ -6,15 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
+from tests.browser.conftest import assert_no_exception, full_screenshot, open_page, rerun
 
 pytestmark = pytest.mark.browser
 
 
 def test_home_live_example(server_url, page):
-    page.goto(server_url)
-    page.wait_for_selector(".tokdash-view span.tok", timeout=120_000)
-    wait_idle(page)
+    open_page(page, server_url, timeout=120_000)
+    page.wait_for_selector(".tokdash-view span.tok")
     assert page.get_by_text("what your tokenizer does to your code").count() > 0
     views = page.locator(".tokdash-view")
     assert views.count() >= 1
@@ -22,18 +21,17 @@ def test_home_live_example(server_url, page):
     # hover titles carry the token id
     assert "id " in (views.first.locator("span.tok").first.get_attribute("title") or "")
     area = page.get_by_role("textbox", name="Code", exact=True)
-    area.fill("<script>alert(1)</script>\nx = 1\n")
-    area.press("Control+Enter")
-    wait_idle(page)
+    with rerun(page):
+        area.fill("<script>alert(1)</script>\nx = 1\n")
+        area.press("Control+Enter")
     assert_no_exception(page)
     assert "<script>" in views.first.inner_text()  # escaped, drawn as text
     full_screenshot(page, "home.png")
 
 
 def test_catalog_csv_download(server_url, page):
-    page.goto(f"{server_url}/catalog")
-    page.get_by_role("button", name="Download catalog.csv").wait_for(timeout=120_000)
-    wait_idle(page)
+    open_page(page, f"{server_url}/catalog", timeout=120_000)
+    page.get_by_role("button", name="Download catalog.csv").wait_for()
     assert_no_exception(page)
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download catalog.csv").click()

@@ -6,17 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
+from tests.browser.conftest import (
+    assert_no_exception,
+    full_screenshot,
+    open_page,
+    wait_idle,
+    wait_still,
+)
 from tokdash.paper import replication
 
 pytestmark = pytest.mark.browser
 
 
 def test_paper_check_page(server_url, page):
-    page.goto(f"{server_url}/paper_check")
-    wait_idle(page)
-    page.wait_for_selector(".js-plotly-plot", timeout=180_000)
-    wait_idle(page)
+    open_page(page, f"{server_url}/paper_check", timeout=180_000)
+    page.wait_for_selector(".js-plotly-plot")
     assert_no_exception(page)
     assert page.locator(".js-plotly-plot").count() == 1
     assert page.get_by_text("NSL shown:").count() == 1
@@ -29,7 +33,7 @@ def test_paper_check_page(server_url, page):
     wait_idle(page)
     button = page.get_by_role("button", name="Download paper_check.csv")
     button.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    wait_still(button)
     with page.expect_download() as dl:
         button.click()
     lines = Path(dl.value.path()).read_text(encoding="utf-8").splitlines()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
+from tests.browser.conftest import assert_no_exception, full_screenshot, open_page, rerun, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -19,14 +20,13 @@ def _set_number(page, label: str, value: int) -> None:
 
 def _open_with_tiny_preset(page, server_url: str):
     """The Speed page with the tiny model shape picked in the sidebar; returns the sidebar."""
-    page.goto(f"{server_url}/speed")
-    page.get_by_role("button", name="Run probe").wait_for(timeout=120_000)
-    wait_idle(page)
+    open_page(page, f"{server_url}/speed", timeout=120_000)
+    page.get_by_role("button", name="Run probe").wait_for()
     assert_no_exception(page)
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_test_id("stSelectbox").filter(has_text="Model shape").click()
-    page.get_by_role("option", name="tiny", exact=False).first.click()
-    wait_idle(page)
+    with rerun(page):
+        page.get_by_role("option", name="tiny", exact=False).first.click()
     return sidebar
 
 
@@ -49,15 +49,15 @@ def test_speed_page_tiny_probe(server_url, page):
     full_screenshot(page, "speed.png")
     # the cost model needs no run: show it for a real shape (the README's picture)
     sidebar.get_by_test_id("stSelectbox").filter(has_text="Model shape").click()
-    page.get_by_role("option").filter(has_text="7b").first.click()
-    wait_idle(page)
+    with rerun(page):
+        page.get_by_role("option").filter(has_text="7b").first.click()
     assert_no_exception(page)
-    page.get_by_role("tab", name="Cost of vocabulary").click()
-    page.wait_for_timeout(500)
+    page.get_by_role("tab", name="Cost of vocabulary").click()  # tabs switch in the browser
+    expect(page.get_by_role("button", name="Download vocab_cost.csv")).to_be_visible()
     assert page.get_by_role("button", name="Download vocab_cost.csv").count() == 1
     full_screenshot(page, "speed_cost.png")
     page.get_by_role("tab", name="Effective context").click()
-    page.wait_for_timeout(500)
+    expect(page.get_by_role("button", name="Download effective_context.csv")).to_be_visible()
     assert page.get_by_role("button", name="Download effective_context.csv").count() == 1
     full_screenshot(page, "speed_context.png")
 

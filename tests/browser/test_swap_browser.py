@@ -6,16 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
+from tests.browser.conftest import assert_no_exception, full_screenshot, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 def test_swap_page(server_url, page):
-    page.goto(f"{server_url}/swap")
-    wait_idle(page)
-    page.wait_for_selector(".js-plotly-plot", timeout=120_000)
-    wait_idle(page)
+    open_page(page, f"{server_url}/swap", timeout=120_000)
+    page.wait_for_selector(".js-plotly-plot")
     assert_no_exception(page)
     assert page.locator(".js-plotly-plot").count() == 2
     with page.expect_download() as dl:

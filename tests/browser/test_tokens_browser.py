@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle
+from tests.browser.conftest import assert_no_exception, full_screenshot, open_page, rerun
 
 pytestmark = pytest.mark.browser
 
@@ -24,16 +25,15 @@ CODE = (
 def _open(page, server_url: str, path: str) -> None:
     # A direct URL: the pages live in app_pages/ (not pages/), so Streamlit never treats them
     # as old-style pages and app.py (sidebar, navigation) always runs first.
-    page.goto(f"{server_url}/{path}")
+    open_page(page, f"{server_url}/{path}")
     page.wait_for_selector(".tokdash-view")
-    wait_idle(page)
 
 
 def _set_text(page, text: str) -> None:
     area = page.get_by_role("textbox", name="Code or text")
-    area.fill(text)
-    area.press("Control+Enter")
-    wait_idle(page)
+    with rerun(page):
+        area.fill(text)
+        area.press("Control+Enter")
 
 
 def test_tokens_page(server_url, page):
@@ -53,8 +53,8 @@ def test_tokens_page(server_url, page):
     title = views.first.locator("span.tok").first.get_attribute("title") or ""
     assert "id " in title and "b'" in title  # hover: token id and its bytes
     assert page.locator('[data-testid="stMetric"]').count() == n
-    page.get_by_text("Stacked").click()
-    wait_idle(page)
+    with rerun(page):
+        page.get_by_text("Stacked").click()
     assert_no_exception(page)
     full_screenshot(page, "tokens.png")
 
@@ -73,31 +73,30 @@ def test_tokens_per_line_csv_download(server_url, page):
 
 def test_tokens_upload_binary_then_text(server_url, page):
     _open(page, server_url, "tokens")
-    page.get_by_text("Upload a file").click()
-    wait_idle(page)
+    with rerun(page):
+        page.get_by_text("Upload a file").click()
     uploader = page.get_by_test_id("stMain").get_by_test_id("stFileUploaderDropzoneInput")
-    uploader.set_input_files(
-        files=[
-            {
-                "name": "blob.bin",
-                "mimeType": "application/octet-stream",
-                "buffer": b"\x89PNG\x00\x01",
-            }
-        ]
-    )
-    wait_idle(page)
+    blob = {
+        "name": "blob.bin",
+        "mimeType": "application/octet-stream",
+        "buffer": b"\x89PNG\x00\x01",
+    }
+    with rerun(page):
+        uploader.set_input_files(files=[blob])
     assert_no_exception(page)
     error = page.locator('[data-testid="stAlertContentError"]')
     expect(error.first).to_contain_text("binary file")
     latin1 = "caf\xe9 = 1\n".encode("latin-1")
-    uploader.set_input_files(files=[{"name": "old.py", "mimeType": "text/plain", "buffer": latin1}])
-    expect(error.first).to_contain_text("not UTF-8")  # waits for the rerun, not a fixed sleep
-    wait_idle(page)
+    with rerun(page):
+        uploader.set_input_files(
+            files=[{"name": "old.py", "mimeType": "text/plain", "buffer": latin1}]
+        )
+    expect(error.first).to_contain_text("not UTF-8")
     good = CODE.encode("utf-8")
-    uploader.set_input_files(
-        files=[{"name": "parser.py", "mimeType": "text/plain", "buffer": good}]
-    )
-    wait_idle(page)
+    with rerun(page):
+        uploader.set_input_files(
+            files=[{"name": "parser.py", "mimeType": "text/plain", "buffer": good}]
+        )
     assert_no_exception(page)
     assert "parse_expression" in page.locator(".tokdash-view").first.inner_text()
 
@@ -110,15 +109,17 @@ def test_regex_splits_page(server_url, page):
     assert views.count() >= 5
     assert views.first.locator("span.chunk").count() > 10
     custom = page.get_by_role("textbox", name="Custom pattern")
-    custom.fill("(a|")
-    custom.press("Enter")
-    wait_idle(page)
+    with rerun(page):
+        custom.fill("(a|")
+        custom.press("Enter")
     assert_no_exception(page)
     assert "Invalid regex" in page.locator('[data-testid="stAlertContentError"]').first.inner_text()
     assert views.count() >= 5  # the other patterns are still drawn
-    custom.fill(r"\s+|\w+|[^\s\w]+")
-    custom.press("Enter")
-    wait_idle(page)
+    with rerun(page):
+        custom.fill(r"\s+|\w+|[^\s\w]+")
+        custom.press("Enter")
+    # the custom pattern's view is drawn after the table: the CSV below has its row
+    expect(page.get_by_text(re.compile(r"^Custom · [\d,]+ chunks$"))).to_have_count(1)
     assert_no_exception(page)
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     with page.expect_download() as dl:

@@ -7,19 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception, full_screenshot, wait_idle, wait_rerun
+from tests.browser.conftest import (
+    assert_no_exception,
+    full_screenshot,
+    open_page,
+    rerun,
+    wait_idle,
+    wait_still,
+)
 
 pytestmark = pytest.mark.browser
 
 
 def test_train_page(server_url, page):
-    page.goto(f"{server_url}/train")
-    wait_idle(page)
+    open_page(page, f"{server_url}/train")
     assert_no_exception(page)
     vocab = page.get_by_role("spinbutton", name="Vocabulary size (tokens)")
-    vocab.fill("1000")
-    vocab.press("Enter")
-    wait_rerun(page)  # the Train click must see vocab 1000, not the default
+    with rerun(page):  # the Train click must see vocab 1000, not the default
+        vocab.fill("1000")
+        vocab.press("Enter")
     page.get_by_text("Estimated training time").wait_for()
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("Latest: bpe-1k-gpt4").wait_for(timeout=120_000)
@@ -44,7 +50,7 @@ def test_train_page(server_url, page):
     ).wait_for()
     button = page.get_by_role("button", name="Download bpe-1k-gpt4-heldout.csv")
     button.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    wait_still(button)
     with page.expect_download() as dl:
         button.click()
     text = Path(dl.value.path()).read_text(encoding="utf-8")

@@ -78,10 +78,16 @@ def run_comparison(
 
 
 def vocab_table(cmp: Comparison, tokenizers: Sequence[Tokenizer], alpha: float = 2.5):
-    """Vocabulary statistics per tokenizer x language (plus ``ALL``)."""
+    """Vocabulary statistics per tokenizer x language (plus ``ALL``).
+
+    vocab_size is the encoding's (`CorpusEncoding.vocab_size`: the tokenizer's, grown past it
+    when ids beyond it occurred), as in `metrics.compression_table`, so vocab_unused =
+    vocab_size - vocab_used is never negative and both tables agree.
+    """
     rows = []
     for tok in tokenizers:
         enc = cmp.encodings[tok.id]
+        size = int(enc.vocab_size)
         vb = tok.vocab_bytes()
         for language in [*sorted(enc.unigram), None]:
             counts = enc.counts(language)
@@ -91,11 +97,11 @@ def vocab_table(cmp: Comparison, tokenizers: Sequence[Tokenizer], alpha: float =
                     "tokenizer": tok.id,
                     "language": language or "ALL",
                     "tokens": int(counts.sum()),
-                    "vocab_size": tok.vocab_size,
+                    "vocab_size": size,
                     "vocab_used": used,
-                    "vocab_unused": tok.vocab_size - used,
-                    "vocab_utilization": metrics.vocab_utilization(counts, tok.vocab_size),
-                    "renyi_efficiency": metrics.renyi_efficiency(counts, alpha, tok.vocab_size),
+                    "vocab_unused": size - used,
+                    "vocab_utilization": metrics.vocab_utilization(counts, size),
+                    "renyi_efficiency": metrics.renyi_efficiency(counts, alpha, size),
                     "whitespace_share": metrics.whitespace_share(counts, vb),
                 }
             )

@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import regex
 
-from tokdash.errors import RegexError
+from tokdash.errors import RegexError, RegexTimeoutError
 
 #: Longest pattern accepted from a user (a hosted-demo guard, far above any real pattern).
 MAX_PATTERN_CHARS = 5_000
@@ -239,8 +239,8 @@ _TRUSTED = frozenset(p.pattern for p in PATTERNS.values() if p.pattern is not No
 _BATCH = 1024  # matches between two wall-clock checks
 
 
-def _timed_out(timeout: float) -> RegexError:
-    return RegexError(
+def _timed_out(timeout: float) -> RegexTimeoutError:
+    return RegexTimeoutError(
         f"The pattern ran longer than {float(timeout)} s: catastrophic backtracking? Look for "
         "nested or overlapping quantifiers such as (a|aa)+, or split a shorter text."
     )
@@ -251,7 +251,9 @@ def split(text: str, pattern: str | None, *, timeout: float = 2.0) -> list[Chunk
 
     ``pattern=None`` (identity) gives one chunk; an empty text gives no chunk. Text between
     matches becomes an unmatched chunk (``matched=False``). Raises ``RegexError`` for a bad
-    pattern, a zero-length match, or when the split takes longer than ``timeout`` seconds.
+    pattern or a zero-length match, and its subclass ``RegexTimeoutError`` when the split takes
+    longer than ``timeout`` seconds (a result of the machine's load as much as of the pattern:
+    callers that cache answers must not cache this one).
     """
     if pattern is None:
         n = len(text.encode("utf-8"))

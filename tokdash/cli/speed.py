@@ -28,21 +28,15 @@ def _load(args: argparse.Namespace):
 def cmd_speed(args: argparse.Namespace) -> int:
     """Time prefill and decode of a model per tokenizer; write tokens/s and chars/s as CSV."""
     from tokdash.cli.common import progress, write_csv
+    from tokdash.settings import current_limits
     from tokdash.speed import probe
 
+    limits = current_limits()
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    settings = probe.ProbeSettings(
-        batch=args.batch,
-        prompt_len=args.prompt_len,
-        new_tokens=args.new_tokens,
-        repeats=args.repeats,
-        warmup=args.warmup,
-        device=args.device,
-        dtype=args.dtype,
-    ).checked()
+    settings = probe.ProbeSettings.from_args(args).checked(limits)
     shape = costmodel.get_preset(args.model_preset)
     toks, docs = _load(args)
     progress("measuring chars/token on the corpus")
@@ -56,22 +50,18 @@ def cmd_speed(args: argparse.Namespace) -> int:
         last[0] = head
 
     rows = probe.run_probe(
-        shape, rates, settings, model_source=args.checkpoint or None, progress=report
+        shape,
+        rates,
+        settings,
+        model_source=args.checkpoint or None,
+        progress=report,
+        limits=limits,
     )
     table = pd.DataFrame(rows)
     write_csv(table, args.out)
     if args.out != "-":
-        cols = [
-            "tokenizer",
-            "vocab_size",
-            "params",
-            "ttft_ms",
-            "decode_tokens_per_s",
-            "chars_per_token",
-            "chars_per_s",
-            "fraction_of_bound",
-        ]
-        print(table[cols].to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+        shown = table[probe.SUMMARY_COLUMNS]
+        print(shown.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
     return 0
 
 

@@ -14,6 +14,7 @@ def cmd_swap(args: argparse.Namespace) -> int:
     from tokdash.analysis.compare import run_comparison
     from tokdash.cli.common import progress, write_csv
     from tokdash.corpus import resolve_corpus
+    from tokdash.settings import current_limits
     from tokdash.speed import costmodel
     from tokdash.tokenizers import get_tokenizer
     from tokdash.transfer import fvt, planner, swap_io
@@ -48,7 +49,7 @@ def cmd_swap(args: argparse.Namespace) -> int:
 
     if args.checkpoint or args.model_preset:
         if args.checkpoint:
-            emb = swap_io.read_checkpoint(args.checkpoint, old.vocab_size)
+            emb = swap_io.read_checkpoint(args.checkpoint, old.vocab_size, limits=current_limits())
         else:
             shape = costmodel.get_preset(args.model_preset, old.vocab_size)
             emb = swap_io.random_init(shape, seed=0)

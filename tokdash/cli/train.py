@@ -83,6 +83,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from tokdash.cli.common import progress, write_csv
+    from tokdash.settings import current_limits
     from tokdash.training.sweep import heldout_table
     from tokdash.training.trainer import check_config, parse_mix, prepare, train_texts
 
@@ -93,9 +94,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         mix=parse_mix(args.mix or ""),
         name=args.name,
     )
-    check_config(config)
+    limits = current_limits()
+    check_config(config, limits)
     corpus = _corpus(args)
-    split, texts, mix, estimate = prepare(config, corpus.documents)
+    split, texts, mix, estimate = prepare(config, corpus.documents, limits)
     progress(
         f"split: {len(split.train)} training / {len(split.held_out)} held-out documents; "
         f"training on {int(mix['train_bytes'].sum()):,} bytes (estimate ~{estimate:.1f} s)"
@@ -103,7 +105,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     baselines, base = _baselines(args)
     if args.extend:
         return _extend(args, texts, split, base)
-    result = train_texts(config, texts, args.out_dir, progress=_report, mix=mix)
+    result = train_texts(config, texts, args.out_dir, progress=_report, mix=mix, limits=limits)
     progress(
         f"trained {result.tokenizer.id}: vocab {result.tokenizer.vocab_size:,} in "
         f"{result.seconds:.2f} s ({result.mb_per_s:.2f} MB/s); saved {result.path}"
@@ -123,6 +125,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _extend(args: argparse.Namespace, texts, split, base) -> int:
     from tokdash.cli.common import progress, write_csv
+    from tokdash.settings import current_limits
     from tokdash.tokenizers import get_tokenizer
     from tokdash.training.extend import extend_tokenizer, extension_table
 
@@ -135,6 +138,7 @@ def _extend(args: argparse.Namespace, texts, split, base) -> int:
         min_frequency=args.min_frequency,
         name=args.name,
         progress=_report,
+        limits=current_limits(),
     )
     progress(f"saved {result.path} (pattern: the base's, {start.id})")
     table = extension_table(result, split.held_out)
@@ -148,6 +152,7 @@ def _extend(args: argparse.Namespace, texts, split, base) -> int:
 def cmd_train_sweep(args: argparse.Namespace) -> int:
     """Train the grid vocab sizes x regexes x mixes; one CSV row per tokenizer x language."""
     from tokdash.cli.common import progress, write_csv
+    from tokdash.settings import current_limits
     from tokdash.training.sweep import doubling_gain, plan, run_sweep, sweep_configs
     from tokdash.training.trainer import check_config, parse_mix
 
@@ -156,16 +161,23 @@ def cmd_train_sweep(args: argparse.Namespace) -> int:
         regexes.append("custom")
     mixes = [() if m.strip() in ("", "corpus") else parse_mix(m) for m in args.mix or [""]]
     configs = sweep_configs(_template(args), args.vocab_size or [16_000], regexes, mixes)
+    limits = current_limits()
     for cfg in configs:
-        check_config(cfg)
+        check_config(cfg, limits)
     corpus = _corpus(args)
-    _, _, estimate = plan(configs, corpus.documents)
+    _, _, estimate = plan(configs, corpus.documents, limits)
     progress(f"{len(configs)} tokenizers to train (estimate ~{estimate:.0f} s)")
     baselines, base = _baselines(args)
     with tempfile.TemporaryDirectory(prefix="tokdash-sweep-") as tmp:
         out_dir = Path(args.save_dir) if args.save_dir else Path(tmp)
         sweep = run_sweep(
-            configs, corpus.documents, out_dir, baselines=baselines, base=base, progress=_report
+            configs,
+            corpus.documents,
+            out_dir,
+            baselines=baselines,
+            base=base,
+            progress=_report,
+            limits=limits,
         )
     write_csv(sweep.table, args.out)
     if args.gains:

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
+from tokdash.analysis.pretokenize import count_lines
 from tokdash.errors import CorpusError
 
 #: File extension (lower case, with the dot) -> language tag.
@@ -38,6 +39,8 @@ LANGUAGE_BY_EXTENSION: dict[str, str] = {
 }  # fmt: skip
 
 MB = 1_000_000
+#: Folder names never walked into (hidden folders are skipped too), in folders and archives.
+SKIP_DIRS = frozenset({"node_modules", "__pycache__", ".git", ".venv", "venv", "__MACOSX"})
 #: Longest line a document may have. Real source lines are far shorter (the StarCoder data
 #: pipeline drops files with any line over 1,000 characters); a megabyte-long line is minified,
 #: generated or binary-like, and would take tokenizers minutes and gigabytes to encode.
@@ -61,8 +64,8 @@ class Document:
 
     @cached_property
     def n_lines(self) -> int:
-        """Number of lines (a last line without a newline counts)."""
-        return self.text.count("\n") + (0 if self.text.endswith("\n") else 1)
+        """Number of lines, as `tokdash.analysis.pretokenize.count_lines` counts them."""
+        return count_lines(self.text)
 
 
 @dataclass
@@ -80,6 +83,15 @@ class Corpus:
     name: str
     documents: list[Document]
     skipped: list[Skipped] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, name: str, items: Iterable[Document | Skipped]) -> Corpus:
+        """The corpus ``name`` of ``items``: its documents in order, the `Skipped` ones apart."""
+        docs: list[Document] = []
+        skipped: list[Skipped] = []
+        for item in items:
+            (docs if isinstance(item, Document) else skipped).append(item)
+        return cls(name, docs, skipped)
 
     @property
     def languages(self) -> list[str]:
@@ -129,6 +141,25 @@ def language_for_path(path: str | os.PathLike[str]) -> str | None:
     return LANGUAGE_BY_EXTENSION.get(PurePosixPath(os.fspath(path)).suffix.lower())
 
 
+def skip_dir(name: str) -> bool:
+    """Whether a folder called ``name`` is left out of a corpus: hidden, or in `SKIP_DIRS`."""
+    return name.startswith(".") or name in SKIP_DIRS
+
+
+def require_documents(corpus: Corpus) -> Corpus:
+    """``corpus`` itself when it has a document; else `CorpusError` saying what was skipped."""
+    if corpus.documents:
+        return corpus
+    if not corpus.skipped:
+        raise CorpusError(f"corpus '{corpus.name}' has no file with a known extension")
+    shown = "; ".join(f"{s.source}: {s.reason}" for s in corpus.skipped[:5])
+    more = f" (and {len(corpus.skipped) - 5} more)" if len(corpus.skipped) > 5 else ""
+    raise CorpusError(
+        f"corpus '{corpus.name}' has no usable document; {len(corpus.skipped)} skipped: "
+        f"{shown}{more}"
+    )
+
+
 def _mb(n: int) -> str:
     return f"{n / MB:.1f} MB"
 
@@ -176,17 +207,7 @@ def decode_document(name: str, data: bytes) -> str | Skipped:
     return text
 
 
-def _document(name: str, data: bytes, language: str) -> Document | Skipped:
+def read_document(name: str, data: bytes, language: str) -> Document | Skipped:
+    """``data`` as a `Document` of ``language`` named ``name``, or `Skipped` (`decode_document`)."""
     text = decode_document(name, data)
     return text if isinstance(text, Skipped) else Document(text, language, name)
-
-
-def _split(items: Iterable[Document | Skipped]) -> tuple[list[Document], list[Skipped]]:
-    docs: list[Document] = []
-    skipped: list[Skipped] = []
-    for item in items:
-        if isinstance(item, Document):
-            docs.append(item)
-        else:
-            skipped.append(item)
-    return docs, skipped

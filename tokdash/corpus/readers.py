@@ -1,5 +1,6 @@
 """Corpora: documents with a language tag, from the sample corpora, the Python standard library,
-a folder, a file, a .jsonl, a zip or uploads.
+a folder or a file, and `resolve_corpus`, the one entry point of the CLI and the pages (archives
+and uploads: `tokdash.corpus.archives`).
 
 Bad content never raises: a file that is binary, empty, not UTF-8 or too large becomes a
 `Skipped` entry with a reason a user can read. Only a corpus that cannot be read at all (a
@@ -8,34 +9,28 @@ missing path, an unknown name, a broken archive, nothing usable) raises `CorpusE
 
 from __future__ import annotations
 
-import io
-import json
 import os
-import re
 import sysconfig
-import zipfile
-import zlib
-from collections.abc import Iterable, Iterator
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterator
+from pathlib import Path
 
+from tokdash.corpus.archives import jsonl_items, read_zip
 from tokdash.corpus.documents import (
     MB,
+    SKIP_DIRS,
     Corpus,
     Document,
     Skipped,
-    _document,
     _mb,
-    _split,
     _too_large,
-    decode_document,
     language_for_path,
+    read_document,
+    require_documents,
+    skip_dir,
 )
 from tokdash.errors import CorpusError
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_corpora"
-
-#: Folder names never walked into (hidden folders are skipped too).
-SKIP_DIRS = frozenset({"node_modules", "__pycache__", ".git", ".venv", "venv", "__MACOSX"})
 
 
 # --- sample corpora and the standard library -------------------------------------------------
@@ -62,9 +57,8 @@ def load_sample_corpus(name: str = "all") -> Corpus:
     items: list[Document | Skipped] = []
     for lang in languages if name == "all" else [name]:
         for path in sorted(p for p in (SAMPLE_DIR / lang).iterdir() if p.is_file()):
-            items.append(_document(f"{lang}/{path.name}", path.read_bytes(), lang))
-    docs, skipped = _split(items)
-    return Corpus("sample" if name == "all" else f"sample:{name}", docs, skipped)
+            items.append(read_document(f"{lang}/{path.name}", path.read_bytes(), lang))
+    return Corpus.of("sample" if name == "all" else f"sample:{name}", items)
 
 
 def harvest_stdlib(limit_files: int | None = None, top_level_only: bool = True) -> Corpus:
@@ -83,16 +77,11 @@ def harvest_stdlib(limit_files: int | None = None, top_level_only: bool = True) 
         )
     if limit_files is not None:
         paths = paths[:limit_files]
-    items = [_document(p.relative_to(root).as_posix(), p.read_bytes(), "python") for p in paths]
-    docs, skipped = _split(items)
-    return Corpus("python-stdlib", docs, skipped)
+    items = [read_document(p.relative_to(root).as_posix(), p.read_bytes(), "python") for p in paths]
+    return Corpus.of("python-stdlib", items)
 
 
 # --- folders and files ----------------------------------------------------------------------
-
-
-def _skip_dir(name: str) -> bool:
-    return name.startswith(".") or name in SKIP_DIRS
 
 
 def _walk_files(folder: Path) -> Iterator[Path]:
@@ -104,7 +93,7 @@ def _walk_files(folder: Path) -> Iterator[Path]:
     for entry in entries:
         if not entry.is_dir(follow_symlinks=False):
             yield Path(entry.path)
-        elif not _skip_dir(entry.name):
+        elif not skip_dir(entry.name):
             yield from _walk_files(Path(entry.path))
 
 
@@ -156,7 +145,7 @@ def iter_folder_documents(
             yield Skipped(rel, f"unreadable ({exc.strerror or exc})")
             continue
         total += len(data)
-        yield _document(rel, data, language)
+        yield read_document(rel, data, language)
 
 
 def load_folder(
@@ -171,41 +160,7 @@ def load_folder(
     items = iter_folder_documents(
         root, max_files=max_files, max_file_bytes=max_file_bytes, max_total_bytes=max_total_bytes
     )
-    docs, skipped = _split(items)
-    return Corpus(root.resolve().name or str(root), docs, skipped)
-
-
-def _jsonl_items(name: str, lines: Iterable[bytes]) -> Iterator[Document | Skipped]:
-    for lineno, raw in enumerate(lines, start=1):
-        source = f"{name}:{lineno}"
-        if not raw.strip():
-            continue
-        line = decode_document(source, raw)
-        if isinstance(line, Skipped):
-            yield Skipped(source, f"line {lineno}: {line.reason}")
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Skipped(source, f"line {lineno}: not valid JSON ({exc.msg}, column {exc.colno})")
-            continue
-        text = obj.get("text") if isinstance(obj, dict) else None
-        if not isinstance(text, str):
-            yield Skipped(source, f"line {lineno}: no string field 'text'")
-            continue
-        if not text.strip():
-            yield Skipped(source, f"line {lineno}: empty text")
-            continue
-        language = obj.get("language")
-        if not isinstance(language, str) or not language.strip():
-            language = "english"
-        yield Document(text, language.strip().lower(), source)
-
-
-def load_jsonl(data: bytes, name: str) -> Corpus:
-    """One document per line ``{"text": ..., "language": ...}`` (language defaults to english)."""
-    docs, skipped = _split(_jsonl_items(name, data.splitlines()))
-    return Corpus(name, docs, skipped)
+    return Corpus.of(root.resolve().name or str(root), items)
 
 
 def load_file(path: str | os.PathLike[str], *, max_bytes: int = 500 * MB) -> Corpus:
@@ -218,156 +173,17 @@ def load_file(path: str | os.PathLike[str], *, max_bytes: int = 500 * MB) -> Cor
         raise CorpusError(f"{file.name} is {_too_large(size, max_bytes)}; use a smaller file")
     suffix = file.suffix.lower()
     if suffix == ".zip":
-        return _load_zip_source(file, file.name)
+        return read_zip(file, file.name)
     if suffix == ".jsonl":
         with file.open("rb") as fh:
-            docs, skipped = _split(_jsonl_items(file.name, fh))
-        return Corpus(file.name, docs, skipped)
+            return Corpus.of(file.name, jsonl_items(file.name, fh))
     language = language_for_path(file)
     if language is None:
         return Corpus(file.name, [], [Skipped(file.name, f"unknown extension '{file.suffix}'")])
-    docs, skipped = _split([_document(file.name, file.read_bytes(), language)])
-    return Corpus(file.name, docs, skipped)
-
-
-# --- zip archives and uploads ---------------------------------------------------------------
-
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-def _unsafe_member(name: str) -> bool:
-    posix = name.replace("\\", "/")
-    return posix.startswith("/") or bool(_DRIVE.match(posix)) or ".." in posix.split("/")
-
-
-def _load_zip_source(
-    source: bytes | Path,
-    name: str,
-    *,
-    max_members: int = 5000,
-    max_total_uncompressed: int = 200 * MB,
-    max_member_bytes: int = 10 * MB,
-) -> Corpus:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise CorpusError(f"{name} is not a readable zip archive ({exc})") from exc
-    items: list[Document | Skipped] = []
-    total = 0
-    with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        for i, info in enumerate(members):
-            source_name = f"{name}/{info.filename}"
-            if i >= max_members:
-                items.append(
-                    Skipped(
-                        source_name,
-                        f"stopped here: the archive has {len(members)} files, only the first "
-                        f"{max_members} are read (max_members limit)",
-                    )
-                )
-                break
-            if _unsafe_member(info.filename):
-                items.append(Skipped(source_name, "unsafe path (absolute or '..'): not read"))
-                continue
-            parts = PurePosixPath(info.filename).parts
-            if any(_skip_dir(part) for part in parts[:-1]):
-                continue
-            language = language_for_path(info.filename)
-            if language is None:
-                suffix = PurePosixPath(info.filename).suffix
-                items.append(Skipped(source_name, f"unknown extension '{suffix}'"))
-                continue
-            if info.flag_bits & 0x1:
-                items.append(Skipped(source_name, "encrypted member: not read"))
-                continue
-            if info.file_size > max_member_bytes:
-                items.append(Skipped(source_name, _too_large(info.file_size, max_member_bytes)))
-                continue
-            if total + info.file_size > max_total_uncompressed:
-                items.append(
-                    Skipped(
-                        source_name,
-                        f"stopped here: the archive unpacks to more than "
-                        f"{_mb(max_total_uncompressed)} (max_total_uncompressed limit); "
-                        f"{len(members) - i} files not read",
-                    )
-                )
-                break
-            try:
-                with archive.open(info) as fh:
-                    # zipfile never returns more than the declared size, and checks the CRC.
-                    data = fh.read(info.file_size + 1)
-            except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, ValueError) as e:
-                items.append(Skipped(source_name, f"unreadable member ({e})"))
-                continue
-            total += len(data)
-            items.append(_document(source_name, data, language))
-    docs, skipped = _split(items)
-    return Corpus(name, docs, skipped)
-
-
-def load_zip(
-    data: bytes,
-    name: str,
-    *,
-    max_members: int = 5000,
-    max_total_uncompressed: int = 200 * MB,
-    max_member_bytes: int = 10 * MB,
-) -> Corpus:
-    """Text files inside a zip archive, read in memory (nothing is extracted to disk).
-
-    Members with absolute paths or ``..`` are refused; declared sizes are checked before a
-    member is read, and reading stops at ``max_total_uncompressed`` bytes (zip bombs).
-    """
-    return _load_zip_source(
-        data,
-        name,
-        max_members=max_members,
-        max_total_uncompressed=max_total_uncompressed,
-        max_member_bytes=max_member_bytes,
-    )
-
-
-def load_uploads(files: list[tuple[str, bytes]], *, max_file_bytes: int = 10 * MB) -> Corpus:
-    """Uploaded ``(name, bytes)`` pairs: source files, ``.jsonl`` or ``.zip`` archives.
-
-    Raises `CorpusError` when none of them holds a usable document.
-    """
-    docs: list[Document] = []
-    skipped: list[Skipped] = []
-    for raw_name, data in files:
-        name = PurePosixPath(raw_name.replace("\\", "/")).name or "upload"
-        suffix = PurePosixPath(name).suffix.lower()
-        if suffix == ".zip":
-            part = load_zip(data, name)
-        elif suffix == ".jsonl":
-            part = load_jsonl(data, name)
-        elif (language := language_for_path(name)) is None:
-            part = Corpus(name, [], [Skipped(name, f"unknown extension '{suffix}'")])
-        elif len(data) > max_file_bytes:
-            part = Corpus(name, [], [Skipped(name, _too_large(len(data), max_file_bytes))])
-        else:
-            part = Corpus(name, *_split([_document(name, data, language)]))
-        docs += part.documents
-        skipped += part.skipped
-    return _require_documents(Corpus("upload", docs, skipped))
+    return Corpus.of(file.name, [read_document(file.name, file.read_bytes(), language)])
 
 
 # --- one entry point for the CLI and the pages ----------------------------------------------
-
-
-def _require_documents(corpus: Corpus) -> Corpus:
-    if corpus.documents:
-        return corpus
-    if not corpus.skipped:
-        raise CorpusError(f"corpus '{corpus.name}' has no file with a known extension")
-    shown = "; ".join(f"{s.source}: {s.reason}" for s in corpus.skipped[:5])
-    more = f" (and {len(corpus.skipped) - 5} more)" if len(corpus.skipped) > 5 else ""
-    raise CorpusError(
-        f"corpus '{corpus.name}' has no usable document; {len(corpus.skipped)} skipped: "
-        f"{shown}{more}"
-    )
 
 
 def resolve_corpus(spec: str, *, allow_paths: bool = True) -> Corpus:
@@ -402,4 +218,4 @@ def resolve_corpus(spec: str, *, allow_paths: bool = True) -> Corpus:
                 "and not an existing folder or file"
             )
         corpus = load_folder(path) if path.is_dir() else load_file(path)
-    return _require_documents(corpus)
+    return require_documents(corpus)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tokdash.corpus import SKIP_DIRS
+from tokdash.corpus.documents import skip_dir
 
 
 def folder_signature(path: str | os.PathLike[str]) -> tuple[int, int, int]:
     """``(files, total bytes, newest mtime in ns)`` of the files a folder walk would read.
 
-    Walks with ``os.scandir`` (stat only, no file is opened), skipping hidden folders and
-    `SKIP_DIRS` like the reader. Adding, removing, growing or touching any file changes it. A
+    Walks with ``os.scandir`` (stat only, no file is opened), skipping the folders the reader
+    skips (`skip_dir`). Adding, removing, growing or touching any file changes it. A
     single file gives ``(1, its size, its mtime)``; a missing path ``(0, 0, 0)`` (the reader
     reports that case).
     """
@@ -31,7 +31,7 @@ def folder_signature(path: str | os.PathLike[str]) -> tuple[int, int, int]:
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if not entry.name.startswith(".") and entry.name not in SKIP_DIRS:
+                    if not skip_dir(entry.name):
                         stack.append(Path(entry.path))
                 elif entry.is_file(follow_symlinks=False):
                     st = entry.stat(follow_symlinks=False)

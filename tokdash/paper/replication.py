@@ -18,6 +18,7 @@ import pandas as pd
 
 from tokdash.analysis import metrics
 from tokdash.analysis.compare import Progress, run_comparison
+from tokdash.analysis.ratios import ratio, saved_per_doubling
 from tokdash.errors import TokdashError
 from tokdash.tokenizers.catalog import CATALOG, PAPER_BASE, PAPER_COMMIT, PAPER_ENTRIES, PAPER_REPO
 
@@ -117,26 +118,24 @@ def category_of(language: str) -> str:
 
 
 def gains_per_doubling(points: Sequence[tuple[float, float]]) -> list[float]:
-    """NSL gained per doubling of the vocabulary between consecutive points.
+    """Tokens saved per doubling of the vocabulary between consecutive points.
 
-    ``points`` = (vocab_size, nsl) sorted by vocab_size; gain_i = (nsl_i - nsl_{i+1}) /
-    log2(vocab_{i+1} / vocab_i). E.g. (32000, 0.8), (64000, 0.7), (128000, 0.65) -> [0.1, 0.05].
+    ``points`` = (vocab_size, nsl) sorted by vocab_size; gain_i =
+    `tokdash.analysis.ratios.saved_per_doubling` = 1 - (nsl_{i+1} / nsl_i) **
+    (1 / log2(vocab_{i+1} / vocab_i)). E.g. (32000, 0.8), (64000, 0.72), (128000, 0.684) ->
+    [0.1, 0.05].
     """
     out = []
     for (v0, n0), (v1, n1) in zip(points, points[1:], strict=False):
         if v1 <= v0:
             raise TokdashError("vocabulary sizes must increase")
-        out.append((n0 - n1) / math.log2(v1 / v0))
+        out.append(saved_per_doubling(v0, n0, v1, n1))
     return out
 
 
 def shared_prefix(base_vocab: Sequence[bytes], vocab: Sequence[bytes]) -> int:
     """How many of ``base_vocab``'s ids have the same token bytes in ``vocab`` (same id)."""
     return sum(1 for i, b in enumerate(base_vocab) if i < len(vocab) and vocab[i] == b)
-
-
-def _ratio(num: float, den: float) -> float:
-    return float(num) / float(den) if den else float("nan")
 
 
 def category_nsl(table: pd.DataFrame, base: str, averaging: str = "total") -> pd.DataFrame:
@@ -166,7 +165,7 @@ def category_nsl(table: pd.DataFrame, base: str, averaging: str = "total") -> pd
             sums = {}
             for cat in (CODE, ENGLISH):
                 langs = [lang for lang, c in cats.items() if c == cat]
-                sums[cat] = _ratio(
+                sums[cat] = ratio(
                     own.loc[langs, "tokens"].sum(), base_rows.reindex(langs)["tokens"].sum()
                 )
             code, english = sums[CODE], sums[ENGLISH]
@@ -209,11 +208,11 @@ def _row(n: int, claim: str, measured: str, paper: str, source: str, holds: str)
 
 
 def _scaling_text(pts: list[tuple[int, float]], gains: list[float]) -> str:
-    """``32k 0.805, 64k 0.764; gain per doubling 32k-64k 0.041``."""
+    """``32k 0.805, 64k 0.764; tokens saved per doubling 32k-64k 0.051``."""
     sizes = [f"{v // 1000}k" for v, _ in pts]
     steps = [f"{a}-{b} {g:.3f}" for a, b, g in zip(sizes, sizes[1:], gains, strict=False)]
     values = ", ".join(f"{k} {n:.3f}" for k, (_, n) in zip(sizes, pts, strict=True))
-    return f"{values}; gain per doubling {', '.join(steps)}"
+    return f"{values}; tokens saved per doubling {', '.join(steps)}"
 
 
 def finding_vocab_scaling(nsl: pd.DataFrame) -> dict:
@@ -224,7 +223,7 @@ def finding_vocab_scaling(nsl: pd.DataFrame) -> dict:
     """
     claim = (
         "NSL vs Llama 2 of the GPT-4-regex tokenizers on code falls as the vocabulary grows, "
-        "with shrinking gains per doubling"
+        "with a shrinking share of tokens saved per doubling"
     )
     ref = reference_curve().set_index("vocab_size")["code_nsl"]
     ref_pts = [(v, ref[v]) for v in (32000, 64000, 80000, 128000, 256000)]

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from tokdash.errors import TokdashError
-from tokdash.settings import hosted_mode
+from tokdash.settings import LOCAL, Limits
 from tokdash.speed import costmodel
 from tokdash.speed.costmodel import ModelShape
 
-#: Largest preset (parameters) the hosted demo builds.
-HOSTED_MAX_PARAMS = 1_500_000_000
+#: Standard deviation of the normal init of Llama's linear and embedding weights.
+INIT_STD = 0.02
 
 
 def cuda_available() -> bool:
@@ -67,14 +67,25 @@ def required_bytes(shape: ModelShape, dtype: str, batch: int, context: int) -> i
     return int(max(weights + kv, build) * 1.1 + logits)
 
 
-def check_fits(shape: ModelShape, dtype: str, device: str, batch: int, context: int) -> None:
-    """Refuse a shape whose weights + KV cache do not fit ``device``'s free memory."""
+def check_fits(
+    shape: ModelShape,
+    dtype: str,
+    device: str,
+    batch: int,
+    context: int,
+    *,
+    limits: Limits = LOCAL,
+) -> None:
+    """Refuse a shape over ``limits.max_model_params`` parameters, or whose weights + KV cache
+    do not fit ``device``'s free memory."""
     params = costmodel.param_counts(shape)["total"]
-    if hosted_mode() and params > HOSTED_MAX_PARAMS:
+    bound = limits.max_model_params
+    if bound is not None and params > bound:
         raise TokdashError(
             f"{shape.name} with vocabulary {shape.vocab_size:,} has "
-            f"{costmodel.format_count(params)} parameters; the hosted demo builds at most "
-            f"{costmodel.format_count(HOSTED_MAX_PARAMS)}: pick a smaller preset"
+            f"{costmodel.format_count(params)} parameters; "
+            f"{'the hosted demo' if limits.hosted else 'this setup'} builds at most "
+            f"{costmodel.format_count(bound)}: pick a smaller preset"
         )
     if context > shape.max_positions:
         raise TokdashError(
@@ -114,19 +125,44 @@ def llama_config(shape: ModelShape):
 
 
 def build_model(shape: ModelShape, dtype: str = "float32", device: str = "cpu", seed: int = 0):
-    """A random-init LlamaForCausalLM of ``shape`` on ``device`` in ``dtype``, in eval mode."""
+    """A random-init LlamaForCausalLM of ``shape`` on ``device`` in ``dtype``, in eval mode.
+
+    The weights come from a local `torch.Generator` seeded with ``seed`` (Llama's init: linear
+    and embedding weights normal(0, `INIT_STD`), norm weights 1, biases 0), so the same seed
+    gives the same weights on a device whatever else runs in the process; torch's global
+    generator is left as it was.
+    """
     import torch
     from transformers import LlamaForCausalLM
 
-    torch.manual_seed(seed)
-    with torch.device(device):
-        model = LlamaForCausalLM(llama_config(shape))
+    cuda = [torch.device(device).index or 0] if device.startswith("cuda") else []
+    with torch.random.fork_rng(devices=cuda), torch.device(device):
+        model = LlamaForCausalLM(llama_config(shape))  # its own init draws on the global RNG
+    init_weights(model, torch.Generator(device=device).manual_seed(seed))
     return model.to(dtype=_torch_dtype(dtype)).eval()
 
 
-def load_checkpoint(folder: str | Path, device: str = "cpu", dtype: str = "float32"):
-    """A causal LM from a local folder of safetensors weights (``trust_remote_code`` off)."""
-    if hosted_mode():
+def init_weights(model, generator, std: float = INIT_STD) -> None:
+    """Draw every parameter of ``model`` from ``generator``: matrices normal(0, ``std``),
+    biases 0, other vectors (norm weights) 1. Tied weights are drawn once."""
+    import torch
+
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith("bias"):
+                param.zero_()
+            elif param.ndim >= 2:
+                param.normal_(0.0, std, generator=generator)
+            else:
+                param.fill_(1.0)
+
+
+def load_checkpoint(
+    folder: str | Path, device: str = "cpu", dtype: str = "float32", *, limits: Limits = LOCAL
+):
+    """A causal LM from a local folder of safetensors weights (``trust_remote_code`` off);
+    refused when ``limits.local_paths`` is off."""
+    if not limits.local_paths:
         raise TokdashError("the hosted demo does not read local folders: use a preset shape")
     path = Path(folder).expanduser()
     if not path.is_dir():
@@ -141,9 +177,12 @@ def load_checkpoint(folder: str | Path, device: str = "cpu", dtype: str = "float
     return _from_pretrained(str(path), device, dtype, local_files_only=True)
 
 
-def load_hub_model(name: str, device: str = "cpu", dtype: str = "float32"):
-    """A causal LM from the Hugging Face hub (safetensors only, no remote code)."""
-    if hosted_mode():
+def load_hub_model(
+    name: str, device: str = "cpu", dtype: str = "float32", *, limits: Limits = LOCAL
+):
+    """A causal LM from the Hugging Face hub (safetensors only, no remote code); refused when
+    ``limits.downloads`` is off."""
+    if not limits.downloads:
         raise TokdashError("the hosted demo does not download models: use a preset shape")
     return _from_pretrained(name, device, dtype, local_files_only=False)
 

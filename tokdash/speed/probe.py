@@ -17,16 +17,15 @@ import inspect
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from tokdash.errors import TokdashError
-from tokdash.settings import hosted_mode
+from tokdash.settings import LOCAL, Limits
 from tokdash.speed import costmodel
 from tokdash.speed.costmodel import ModelShape, TokenizerRate, tokenizer_rates  # noqa: F401
 from tokdash.speed.models import (  # noqa: F401  (the probe's model sources, re-exported)
-    HOSTED_MAX_PARAMS,
     available_memory_bytes,
     build_model,
     check_fits,
@@ -39,9 +38,9 @@ from tokdash.speed.models import (  # noqa: F401  (the probe's model sources, re
 
 Progress = Callable[[str, float], None]
 
-#: Bounds of a probe (the hosted demo uses the second set).
-LIMITS = {"batch": 64, "prompt_len": 8192, "new_tokens": 1024, "repeats": 50}
-LIMITS_HOSTED = {"batch": 8, "prompt_len": 1024, "new_tokens": 128, "repeats": 10}
+#: The columns of a result row worth a glance (the CLI prints them).
+SUMMARY_COLUMNS = ["tokenizer", "vocab_size", "params", "ttft_ms", "decode_tokens_per_s",
+                   "chars_per_token", "chars_per_s", "fraction_of_bound"]  # fmt: skip
 #: Below this many parameters the probe measures framework overhead, not hardware.
 OVERHEAD_PARAMS = 10_000_000
 
@@ -62,13 +61,20 @@ class ProbeSettings:
     device: str = "auto"
     dtype: str = "float32"
 
-    def checked(self) -> ProbeSettings:
-        """These settings with a resolved device and dtype; bounds checked (TokdashError)."""
-        limits = LIMITS_HOSTED if hosted_mode() else LIMITS
-        for key in ("batch", "prompt_len", "new_tokens", "repeats"):
+    @classmethod
+    def from_args(cls, args: Any) -> ProbeSettings:
+        """Settings from an object with the knobs as attributes (an argparse namespace); a knob
+        it lacks, or sets to None, keeps its default."""
+        given = {f.name: getattr(args, f.name, None) for f in fields(cls)}
+        return cls(**{k: v for k, v in given.items() if v is not None})
+
+    def checked(self, limits: Limits = LOCAL) -> ProbeSettings:
+        """These settings with a resolved device and dtype; each knob checked against
+        ``limits.probe`` (TokdashError)."""
+        for key, bound in limits.probe.as_dict().items():
             value = int(getattr(self, key))
-            if not 1 <= value <= limits[key]:
-                raise TokdashError(f"{key} must be between 1 and {limits[key]} (got {value})")
+            if not 1 <= value <= bound:
+                raise TokdashError(f"{key} must be between 1 and {bound} (got {value})")
         if self.new_tokens < 2:
             raise TokdashError("new_tokens must be at least 2 (one from prefill, one decoded)")
         device = resolve_device(self.device)
@@ -177,18 +183,26 @@ def time_generation(
     }
 
 
-def measure_bandwidth(device: str = "cpu", n_bytes: int | None = None, repeats: int = 5) -> float:
+def measure_bandwidth(
+    device: str = "cpu",
+    n_bytes: int | None = None,
+    repeats: int = 5,
+    *,
+    limits: Limits = LOCAL,
+) -> float:
     """Memory bandwidth in bytes/s: the best of a large tensor copy (read + write = 2x bytes)
     and a large matrix-vector product (the decode's access pattern: each weight read once).
 
     The best, not the median, of ``repeats`` runs: a bound uses the peak the hardware reaches.
+    ``n_bytes`` defaults to 1 GiB on CUDA, 128 MiB on the CPU, at most
+    ``limits.bandwidth_probe_bytes``.
     """
     import torch
 
     if n_bytes is None:
         n_bytes = (1 << 30) if device.startswith("cuda") else (128 << 20)
-        if hosted_mode():
-            n_bytes = min(n_bytes, 64 << 20)
+        if limits.bandwidth_probe_bytes is not None:
+            n_bytes = min(n_bytes, limits.bandwidth_probe_bytes)
     side = max(64, int((n_bytes // 4) ** 0.5))
     n = side * side
     src = torch.ones(n, dtype=torch.float32, device=device)
@@ -264,6 +278,7 @@ def run_probe(
     on_result: Callable[[dict[str, Any]], None] | None = None,
     bandwidth: float | None = None,
     seed: int = 0,
+    limits: Limits = LOCAL,
 ) -> list[dict[str, Any]]:
     """Probe ``shape`` once per tokenizer (its vocabulary, same body); rows as in `result_row`.
 
@@ -271,8 +286,9 @@ def run_probe(
     one model is timed and each tokenizer's row converts the same tokens/s. ``on_result`` gets
     each row as soon as it is done (the page keeps them when the user stops the run).
     ``bandwidth`` (bytes/s, measured first when None) gives the memory-bandwidth bound columns.
+    ``limits`` bounds the settings, the model size and the sources (local paths, downloads).
     """
-    s = settings.checked()
+    s = settings.checked(limits)
     if not rates:
         raise TokdashError("select at least one tokenizer to probe")
     rows: list[dict[str, Any]] = []
@@ -282,14 +298,14 @@ def run_probe(
         if progress:
             progress(f"loading {model_source}", 0.0)
         if model_source.startswith("hub:"):
-            checkpoint = load_hub_model(model_source[4:], s.device, s.dtype)
+            checkpoint = load_hub_model(model_source[4:], s.device, s.dtype, limits=limits)
         else:
-            checkpoint = load_checkpoint(model_source, s.device, s.dtype)
+            checkpoint = load_checkpoint(model_source, s.device, s.dtype, limits=limits)
         shape = shape_from_config(checkpoint.config, name=Path(model_source).name)
     if bandwidth is None:  # before any model: the copy gets the memory to itself
         if progress:
             progress("measuring memory bandwidth", 0.0)
-        bandwidth = measure_bandwidth(s.device)
+        bandwidth = measure_bandwidth(s.device, limits=limits)
     timing_cache: dict[str, float] | None = None
     for i, rate in enumerate(rates):
         this = shape if checkpoint is not None else shape.with_vocab(rate.vocab_size)
@@ -299,7 +315,8 @@ def run_probe(
                 progress(f"{rate.tokenizer} ({i + 1}/{n}): {msg}", (i + frac) / n)
 
         if checkpoint is None:
-            check_fits(this, s.dtype, s.device, s.batch, s.prompt_len + s.new_tokens)
+            context = s.prompt_len + s.new_tokens
+            check_fits(this, s.dtype, s.device, s.batch, context, limits=limits)
             sub("building the model", 0.0)
             model = build_model(this, s.dtype, s.device, seed=seed)
             timing = time_generation(model, s, progress=sub, should_stop=should_stop, seed=seed)

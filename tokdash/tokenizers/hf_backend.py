@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,7 +91,7 @@ class HFTokenizer(Tokenizer):
         if info.pattern is None:
             pattern = _split_pattern(spec.get("pre_tokenizer"))
             if pattern:
-                info = TokenizerInfo(**{**info.__dict__, "pattern": pattern})
+                info = replace(info, pattern=pattern)
         self.info = info
         self._vocab_size = tok.get_vocab_size(with_added_tokens=True)
 

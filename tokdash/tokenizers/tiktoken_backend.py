@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,13 +15,35 @@ from tokdash.errors import EncodeError, TokenizerLoadError
 from tokdash.tokenizers.base import DEFAULT_THREADS, Tokenizer, TokenizerInfo
 
 
+@dataclass(frozen=True)
+class EncodingParts:
+    """What a `tiktoken.Encoding` is built from: its split regex, byte ranks and special tokens
+    (read-only views of the encoding's own tables: copy before changing them)."""
+
+    pattern: str
+    ranks: Mapping[bytes, int]
+    special_tokens: Mapping[str, int]
+
+
+def encoding_parts(encoding: tiktoken.Encoding) -> EncodingParts:
+    """The parts of ``encoding``. tiktoken keeps them in private attributes; this is the one
+    place tokdash reads them."""
+    return EncodingParts(
+        pattern=encoding._pat_str,
+        ranks=encoding._mergeable_ranks,
+        special_tokens=encoding._special_tokens,
+    )
+
+
 class TiktokenTokenizer(Tokenizer):
     """A `tiktoken.Encoding`; ``encode`` is ``encode_ordinary`` (special tokens never injected)."""
 
     def __init__(self, encoding: tiktoken.Encoding, info: TokenizerInfo) -> None:
         self._enc = encoding
         self.info = info
-        self._special = frozenset(encoding._special_tokens.values())
+        specials = encoding_parts(encoding).special_tokens
+        self._special_names = {i: name for name, i in specials.items()}
+        self._special = frozenset(self._special_names)
 
     @property
     def encoding(self) -> tiktoken.Encoding:
@@ -74,10 +97,8 @@ class TiktokenTokenizer(Tokenizer):
             return b""  # an unused id (cl100k has gaps below its special tokens)
 
     def id_to_piece(self, token_id: int) -> str:
-        if token_id in self._special:
-            for name, i in self._enc._special_tokens.items():
-                if i == token_id:
-                    return name
+        if token_id in self._special_names:
+            return self._special_names[token_id]
         return super().id_to_piece(token_id)
 
 
@@ -144,5 +165,4 @@ def load_tekken(path: Path, info: TokenizerInfo) -> TiktokenTokenizer:
         raise TokenizerLoadError(f"{path.name}: not a Tekken tokenizer file: {exc}") from exc
     named = {0: "<unk>", 1: "<s>", 2: "</s>"}
     specials = {named.get(i, f"<SPECIAL_{i}>"): i for i in range(n_special)}
-    info = TokenizerInfo(**{**info.__dict__, "pattern": pattern})
-    return tokenizer_from_ranks(ranks, pattern, info, specials)
+    return tokenizer_from_ranks(ranks, pattern, replace(info, pattern=pattern), specials)

@@ -7,17 +7,17 @@ Every trained tokenizer and every baseline is encoded on the same held-out docum
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from tokdash.analysis.compare import COMPARE_COLUMNS, run_comparison
+from tokdash.analysis.ratios import saved_per_doubling
 from tokdash.corpus import Document
 from tokdash.errors import TokdashError
+from tokdash.settings import LOCAL, Limits
 from tokdash.tokenizers import Tokenizer
 from tokdash.training.trainer import (
     DocumentSplit,
@@ -111,9 +111,10 @@ class SweepResult:
 
 
 def plan(
-    configs: Sequence[TrainConfig], docs: Sequence[Document]
+    configs: Sequence[TrainConfig], docs: Sequence[Document], limits: Limits = LOCAL
 ) -> tuple[DocumentSplit, list[tuple[TrainConfig, list[str], pd.DataFrame]], float]:
-    """Split once, select each config's texts, check every knob; return the total estimate (s).
+    """Split once, select each config's texts, check every knob against ``limits``; return the
+    total estimate (s).
 
     Nothing is trained, so a bad knob anywhere in the grid fails before any time is spent.
     """
@@ -124,9 +125,9 @@ def plan(
     jobs = []
     total = 0.0
     for cfg in configs:
-        check_config(cfg)
+        check_config(cfg, limits)
         texts, taken = select_training(split.train, cfg.mix, cfg.byte_budget)
-        total += check_time(cfg, training_inputs(cfg, texts))
+        total += check_time(cfg, training_inputs(cfg, texts), limits)
         jobs.append((cfg, texts, mix_summary(split, taken)))
     return split, jobs, total
 
@@ -139,9 +140,10 @@ def run_sweep(
     baselines: Sequence[Tokenizer] = (),
     base: Tokenizer | None = None,
     progress: Progress | None = None,
+    limits: Limits = LOCAL,
 ) -> SweepResult:
     """Train every config on the same split and measure all of them on its held-out documents."""
-    split, jobs, _ = plan(configs, docs)
+    split, jobs, _ = plan(configs, docs, limits)
     labels = [cfg.label() for cfg, _, _ in jobs]
     if len(set(labels)) != len(labels):
         raise TokdashError("two runs of the sweep have the same name: remove duplicate knobs")
@@ -154,7 +156,7 @@ def run_sweep(
             def sub(msg: str, frac: float, i: int = i, label: str = cfg.label()) -> None:
                 progress(f"[{i + 1}/{len(jobs)}] {label}: {msg}", (i + frac) / n)
 
-        results.append(train_texts(cfg, texts, out_dir, progress=sub, mix=mix))
+        results.append(train_texts(cfg, texts, out_dir, progress=sub, mix=mix, limits=limits))
     if progress:
         progress("Measuring on held-out documents", (n - 1) / n)
     table = heldout_table(results, split.held_out, baselines, base)
@@ -162,15 +164,21 @@ def run_sweep(
     return SweepResult(results, split, table, mixes)
 
 
-# ----- derived numbers and charts ----------------------------------------------------------
+# ----- derived numbers ------------------------------------------------------------------------
+
+
+#: Metrics that are inversely proportional to the number of tokens (the others, nsl: directly).
+PER_TOKEN_METRICS = ("bytes_per_token", "chars_per_token")
 
 
 def doubling_gain(table: pd.DataFrame, metric: str = "bytes_per_token") -> pd.DataFrame:
-    """Gain in ``metric`` per doubling of the vocabulary, between consecutive sizes of a series.
+    """Tokens saved per doubling of the vocabulary, between consecutive sizes of a series.
 
     A series is one (regex, digits, mix, language) of the trained rows, sorted by
-    ``vocab_target``. Between sizes v1 < v2 with values m1, m2:
-    ``gain_per_doubling = (m2 / m1) ** (1 / log2(v2 / v1)) - 1`` (0.05 = +5 % per doubling).
+    ``vocab_target``. Between sizes v1 < v2, ``gain_per_doubling`` is
+    `tokdash.analysis.ratios.saved_per_doubling`: ``1 - (t2 / t1) ** (1 / log2(v2 / v1))`` with
+    t = 1 / ``metric`` for bytes or chars per token, t = ``metric`` for NSL (0.05 = 5 % fewer
+    tokens per doubling).
     """
     rows = []
     trained = table[table["kind"] == "trained"]
@@ -179,9 +187,12 @@ def doubling_gain(table: pd.DataFrame, metric: str = "bytes_per_token") -> pd.Da
         sizes = grp["vocab_target"].tolist()
         values = grp[metric].tolist()
         for (v1, m1), (v2, m2) in itertools.pairwise(zip(sizes, values, strict=True)):
-            if v2 <= v1 or not m1 or m1 != m1 or m2 != m2:
+            if v2 <= v1 or not m1 or not m2:
                 continue
-            gain = (m2 / m1) ** (1 / math.log2(v2 / v1)) - 1
+            t1, t2 = (1 / m1, 1 / m2) if metric in PER_TOKEN_METRICS else (m1, m2)
+            gain = saved_per_doubling(v1, t1, v2, t2)
+            if gain != gain:  # NaN: a metric was missing
+                continue
             rows.append(dict(zip(["regex", "digits", "mix", "language"], key, strict=True))
                         | {"from_vocab": v1, "to_vocab": v2, f"{metric}_from": m1,
                            f"{metric}_to": m2, "gain_per_doubling": gain})  # fmt: skip
@@ -190,92 +201,13 @@ def doubling_gain(table: pd.DataFrame, metric: str = "bytes_per_token") -> pd.Da
     return pd.DataFrame(rows, columns=cols)
 
 
-_METRIC_LABELS = {
-    "bytes_per_token": "held-out UTF-8 bytes per token (higher = better)",
-    "nsl": "held-out NSL, tokens / base tokens (lower = better)",
-    "chars_per_token": "held-out characters per token (higher = better)",
-}
-
-
-def _series_name(row: pd.Series) -> str:
-    parts = [f"{row['regex']} regex" if row["regex"] != "identity" else "identity (no regex)"]
-    if row["digits"] not in ("", "regex"):
-        parts.append(f"digits {row['digits']}")
-    if row["mix"] not in ("", "corpus"):
-        parts.append(row["mix"])
-    return " · ".join(parts)
-
-
-def sweep_chart(
-    table: pd.DataFrame, metric: str = "bytes_per_token", language: str = "ALL"
-) -> go.Figure:
-    """``metric`` against vocabulary size (log2 axis): a line per regex/mix, baselines as dots."""
-    data = table[table["language"] == language]
-    fig = go.Figure()
-    trained = data[data["kind"] == "trained"].copy()
-    trained["series"] = trained.apply(_series_name, axis=1) if len(trained) else []
-    for name, grp in trained.groupby("series", sort=True):
-        grp = grp.sort_values("vocab_target")
-        fig.add_trace(
-            go.Scatter(
-                x=grp["vocab_target"], y=grp[metric], mode="lines+markers", name=str(name),
-                text=grp["tokenizer"], hovertemplate="%{text}<br>vocab %{x:,}<br>%{y:.3f}",
-            )
-        )  # fmt: skip
-    for _, row in data[data["kind"] == "baseline"].iterrows():
-        fig.add_trace(
-            go.Scatter(
-                x=[row["vocab_size"]], y=[row[metric]], mode="markers+text",
-                name=f"{row['tokenizer']} (baseline)",
-                text=[row["tokenizer"]], textposition="top center",
-                marker={"symbol": "diamond", "size": 10},
-            )
-        )  # fmt: skip
-    label = _METRIC_LABELS.get(metric, metric)
-    fig.update_layout(
-        title=f"{label[0].upper()}{label[1:].split(' (')[0]} vs vocabulary size ({language})",
-        xaxis={"title": {"text": "vocabulary size (tokens, log2 scale)"}, "type": "log",
-               "dtick": math.log10(2)},
-        yaxis={"title": {"text": label}},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend_title_text="",
-    )  # fmt: skip
-    return fig
-
-
-def doubling_chart(gains: pd.DataFrame, language: str = "ALL") -> go.Figure:
-    """Percent gain per vocabulary doubling, at each step, one line per series."""
-    data = gains[gains["language"] == language]
-    fig = go.Figure()
-    for (regex, digits, mix), grp in data.groupby(["regex", "digits", "mix"], sort=True):
-        row = pd.Series({"regex": regex, "digits": digits, "mix": mix})
-        name = _series_name(row)
-        fig.add_trace(
-            go.Bar(
-                x=[f"{a:,}→{b:,}" for a, b in zip(grp["from_vocab"], grp["to_vocab"], strict=True)],
-                y=100 * grp["gain_per_doubling"], name=name,
-            )
-        )  # fmt: skip
-    fig.update_layout(
-        title=f"Marginal gain of doubling the vocabulary ({language})",
-        barmode="group",
-        xaxis={"title": {"text": "vocabulary size step (tokens)"}},
-        yaxis={"title": {"text": "bytes/token gain per doubling (%)"}},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend_title_text="",
-    )
-    return fig
-
-
 __all__ = [
     "COMPARE_COLUMNS",
     "KNOB_COLUMNS",
     "SweepResult",
-    "doubling_chart",
     "doubling_gain",
     "heldout_table",
     "plan",
     "run_sweep",
-    "sweep_chart",
     "sweep_configs",
 ]

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from tokdash.analysis.vocab_metrics import visible
 from tokdash.errors import TokdashError
 from tokdash.speed import costmodel
 from tokdash.transfer import fvt
@@ -181,14 +182,6 @@ def pieces_histogram(plan: fvt.TransferPlan) -> pd.DataFrame:
     )
 
 
-_VISIBLE = str.maketrans({" ": "␣", "\n": "↵", "\t": "→", "\r": "␍"})
-
-
-def visible(b: bytes) -> str:
-    """Token bytes as readable text: spaces ␣, newlines ↵, tabs →, invalid UTF-8 as \\xNN."""
-    return b.decode("utf-8", errors="backslashreplace").translate(_VISIBLE)
-
-
 def new_token_examples(
     plan: fvt.TransferPlan,
     usage: np.ndarray | None = None,
@@ -228,45 +221,3 @@ def new_token_examples(
             }
         )
     return pd.DataFrame(rows)
-
-
-# ----- figures (plotly imported on use; pure: DataFrame in, Figure out) -------------------------
-def pieces_figure(hist: pd.DataFrame, current: str, candidate: str):
-    """Bar chart: candidate tokens by the number of current-tokenizer pieces that spell them."""
-    import plotly.express as px
-
-    data = hist.assign(pieces=hist["pieces"].astype(str))
-    fig = px.bar(
-        data,
-        x="pieces",
-        y="candidate_tokens",
-        text="candidate_tokens",
-        labels={
-            "pieces": f"pieces in {current} (1 = shared token, 0 = cannot spell)",
-            "candidate_tokens": f"{candidate} tokens (count)",
-        },
-        title=f"How {current} spells {candidate}'s tokens",
-    )
-    fig.update_xaxes(type="category")
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    return fig
-
-
-def nsl_figure(gain: pd.DataFrame, current: str, candidate: str):
-    """Bars: NSL (candidate tokens / current tokens) per language, with 1.0 marked."""
-    import plotly.express as px
-
-    fig = px.bar(
-        gain,
-        x="language",
-        y="nsl",
-        text=gain["nsl"].map(lambda v: f"{v:.3f}"),
-        labels={
-            "nsl": f"NSL = tokens({candidate}) / tokens({current}) (ratio, lower = fewer)",
-            "language": "language",
-        },
-        title=f"{candidate} against {current} on your corpus",
-    )
-    fig.add_hline(y=1.0, line_dash="dash", annotation_text=f"{current} = 1.0")
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 10})
-    return fig

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from tokdash.errors import TokdashError
+from tokdash.settings import LOCAL, Limits
 from tokdash.tokenizers import Tokenizer
 from tokdash.transfer import fvt
 
@@ -71,17 +72,16 @@ def _dtype_name(t) -> str:
     return str(t.dtype).removeprefix("torch.")
 
 
-def read_checkpoint(path: str | Path, vocab_size: int) -> Embeddings:
+def read_checkpoint(path: str | Path, vocab_size: int, *, limits: Limits = LOCAL) -> Embeddings:
     """The embedding (and untied output layer) of a local safetensors checkpoint.
 
     Looks for the usual tensor names (`INPUT_KEYS`, `OUTPUT_KEYS`) across all ``*.safetensors``
-    files of a folder; no other tensor is read, no code from the folder is run.
+    files of a folder; no other tensor is read, no code from the folder is run. Refused when
+    ``limits.local_paths`` is off (the hosted demo).
     """
     from safetensors import safe_open
 
-    from tokdash.settings import hosted_mode
-
-    if hosted_mode():
+    if not limits.local_paths:
         raise TokdashError("the hosted demo does not read local checkpoints: use a preset shape")
     path = Path(path).expanduser()
     found: dict[str, tuple[Path, str]] = {}
@@ -240,9 +240,11 @@ def _tiktoken_json(tok) -> str:
     from tokenizers import Tokenizer as Raw
 
     from tokdash.tokenizers.hf_backend import _byte_decoder
+    from tokdash.tokenizers.tiktoken_backend import encoding_parts
 
     enc = tok.encoding
-    ranks: dict[bytes, int] = enc._mergeable_ranks
+    parts = encoding_parts(enc)
+    ranks = parts.ranks
     to_str = {b: c for c, b in _byte_decoder().items()}
 
     def s(b: bytes) -> str:
@@ -263,7 +265,7 @@ def _tiktoken_json(tok) -> str:
     raw = Raw(model)
     raw.pre_tokenizer = pre_tokenizers.Sequence(
         [
-            pre_tokenizers.Split(Regex(_onig_pattern(enc._pat_str)), behavior="isolated"),
+            pre_tokenizers.Split(Regex(_onig_pattern(parts.pattern)), behavior="isolated"),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
         ]
     )
@@ -271,7 +273,7 @@ def _tiktoken_json(tok) -> str:
     spec = json.loads(raw.to_str())
     # Ids that are not ranks: the special tokens, and unused gap ids (cl100k has some) filled
     # with placeholders so every id keeps its number.
-    named = {i: name for name, i in enc._special_tokens.items()}
+    named = {i: name for name, i in parts.special_tokens.items()}
     used = set(ranks.values())
     spec["added_tokens"] = [
         {

@@ -1,4 +1,4 @@
-"""Cached steps and the embedding builder of the Swap page."""
+"""Cached steps, the embedding builder and the report sections of the Swap page."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from pathlib import Path
 import streamlit as st
 
 from tokdash.errors import TokdashError
+from tokdash.settings import current_limits
 from tokdash.speed import costmodel
 from tokdash.tokenizers import Tokenizer
 from tokdash.tokenizers.catalog import ENTRIES
-from tokdash.transfer import fvt, swap_io
+from tokdash.transfer import fvt, planner, swap_io
 from tokdash.ui.selection import cached_encoder
 from tokdash.ui.sidebar import CUSTOM_KEY, session_dir, tokenizer_key
+from tokdash.ui.widgets import table_with_download
+from tokdash.viz import swap_charts
 
 RESULT_KEY = "swap_result"
 #: Largest preset built as a random-init model on this page (parameters).
@@ -78,7 +81,9 @@ def build_and_save(
             if not checkpoint.strip():
                 raise TokdashError("Type the folder (or .safetensors file) of the checkpoint.")
             st.write(f"Reading the embedding tensors of {checkpoint} ...")
-            emb = swap_io.read_checkpoint(checkpoint.strip(), old.vocab_size)
+            emb = swap_io.read_checkpoint(
+                checkpoint.strip(), old.vocab_size, limits=current_limits()
+            )
         else:
             st.write(f"Building a random-init {preset} model with {old.vocab_size:,} ids ...")
             emb = swap_io.random_init(costmodel.get_preset(preset, old.vocab_size), seed=0)
@@ -135,3 +140,82 @@ def download_files(summary: dict) -> None:
             key="swap_dl_tok",
             on_click="ignore",
         )
+
+
+def show_overlap(the_plan: fvt.TransferPlan, old: Tokenizer, new: Tokenizer) -> None:
+    """Shared and own tokens as metrics, how the current tokenizer spells the candidate's."""
+    overlap = planner.overlap_table(plan=the_plan)
+    counts = dict(zip(overlap["what"], overlap["tokens"], strict=True))
+    cols = st.columns(4)
+    cols[0].metric("Shared tokens", f"{counts['shared (same bytes in both)']:,}")
+    cols[1].metric(f"Only in {old.id}", f"{counts['only in current']:,}")
+    cols[2].metric(f"Only in {new.id}", f"{counts['only in candidate']:,}")
+    cols[3].metric(
+        "Special / unused ids skipped",
+        f"{the_plan.old_index.skipped:,} / {the_plan.new_index.skipped:,}",
+        help="Special/control tokens, ids without bytes and duplicate byte strings (current / "
+        "candidate) are left out of the comparison.",
+    )
+    hist = planner.pieces_histogram(the_plan)
+    chart_col, table_col = st.columns([3, 2])
+    chart_col.plotly_chart(swap_charts.pieces_figure(hist, old.id, new.id), width="stretch")
+    with table_col:
+        table_with_download(hist, "swap_pieces.csv", key="swap_dl_pieces", width="stretch")
+    with st.expander("Overlap counts"):
+        table_with_download(overlap, "swap_overlap.csv", key="swap_dl_overlap", width="content")
+
+
+def show_gain(gain, old: Tokenizer, new: Tokenizer, context: int) -> None:
+    """NSL, speed and context gains over all documents as metrics; NSL per language; table."""
+    overall = gain[gain["language"] == "ALL"].iloc[0]
+    cols = st.columns(3)
+    cols[0].metric(
+        f"NSL {new.id} / {old.id}",
+        f"{overall['nsl']:.3f}",
+        help="tokens(candidate) / tokens(current) on the same documents; below 1 = fewer tokens",
+    )
+    cols[1].metric(
+        "Characters/s at equal tokens/s", f"{overall['chars_per_s_gain']:+.1%}", help="1 / NSL - 1"
+    )
+    cols[2].metric(
+        f"A {context:,}-token window holds",
+        f"{overall['effective_context']:,.0f} {old.id} tokens",
+        f"{overall['effective_context_gain']:+.1%} context",
+        delta_color="off",
+        help="context / NSL: the text the window holds, counted in current-tokenizer tokens",
+    )
+    st.plotly_chart(swap_charts.nsl_figure(gain, old.id, new.id), width="stretch")
+    table_with_download(gain, "swap_gain.csv", key="swap_dl_gain", width="stretch")
+
+
+def show_size(shape_name: str, dtype: str, old: Tokenizer, new: Tokenizer) -> None:
+    """What the swap changes in embedding and output parameters and weight bytes."""
+    size = planner.size_table(costmodel.PRESETS[shape_name], old.vocab_size, new.vocab_size, dtype)
+    change = size.iloc[2]
+    st.markdown(
+        f"With the **{shape_name}** body, swapping {old.vocab_size:,} → {new.vocab_size:,} ids "
+        f"changes embedding + output parameters by "
+        f"**{costmodel.format_count(change['embedding_params'] + change['output_params'])}** and "
+        f"the weights by **{change['weights_mib']:+,.1f} MiB** in {dtype}."
+    )
+    table_with_download(size, "swap_size.csv", key="swap_dl_size", width="stretch")
+
+
+def show_built(summary: dict) -> None:
+    """The built embeddings: shapes, rows per source, notes and downloads."""
+    table = summary["sources"]
+    rows = dict(zip(table["source"], table["rows"], strict=True))
+    output = (
+        "tied to the input" if summary["output_shape"] is None else f"→ {summary['output_shape']}"
+    )
+    st.markdown(
+        f"**{summary['pair']}** ({summary['mode']}) from {summary['source']}, {summary['dtype']}: "
+        f"input {summary['old_shape']} → {summary['input_shape']}; output {output}"
+    )
+    cols = st.columns(len(rows))
+    for col, (name, n) in zip(cols, rows.items(), strict=True):
+        col.metric(f"Rows: {name}", f"{int(n):,}")
+    table_with_download(table, "swap_rows.csv", key="swap_dl_rows", width="stretch")
+    for note in summary["notes"]:
+        st.caption(note)
+    download_files(summary)

@@ -12,11 +12,11 @@ import streamlit as st
 from tokdash.analysis.pretokenize import PATTERNS
 from tokdash.corpus import Corpus, Document
 from tokdash.errors import TokdashError
-from tokdash.settings import hosted_mode
+from tokdash.settings import current_limits
 from tokdash.tokenizers import Tokenizer
 from tokdash.tokenizers.catalog import CATALOG, ENTRIES
 from tokdash.tokenizers.registry import is_cached
-from tokdash.training.trainer import DIGIT_MODES, TrainConfig, TrainResult, max_vocab, parse_mix
+from tokdash.training.trainer import DIGIT_MODES, TrainConfig, TrainResult, parse_mix
 from tokdash.ui import cache
 from tokdash.ui.selection import cached_encoder
 from tokdash.ui.sidebar import corpus_key, session_dir
@@ -66,7 +66,7 @@ def knob_widgets(prefix: str, corpus: Corpus, *, single: bool) -> TrainConfig:
             c1.number_input(
                 "Vocabulary size (tokens)",
                 min_value=257,
-                max_value=max_vocab(),
+                max_value=current_limits().max_vocab,
                 value=4000,
                 step=1000,
                 key=f"{prefix}_vocab",
@@ -98,7 +98,7 @@ def knob_widgets(prefix: str, corpus: Corpus, *, single: bool) -> TrainConfig:
     budget_mb = c1.number_input(
         "Byte budget (MB of training text)",
         min_value=0.01,
-        max_value=20.0 if hosted_mode() else 500.0,
+        max_value=current_limits().train_mb,
         value=10.0,
         key=f"{prefix}_budget",
     )

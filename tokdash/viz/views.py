@@ -126,6 +126,17 @@ def window(
     return Window(piece, rel, i, line, n - stop)
 
 
+def window_note(win: Window, total: int, noun: str = "tokens") -> str:
+    """What a window leaves out, as a caption (``""`` when it draws every item from line 1).
+
+    ``total`` counts the items of the whole text; ``noun`` names them (tokens, chunks)."""
+    if not (win.first or win.more):
+        return ""
+    return (
+        f"Drawn: {noun} {win.first + 1:,}–{win.stop:,} of {total:,}, from line {win.first_line:,}."
+    )
+
+
 # ----- tables -------------------------------------------------------------------------------
 
 

@@ -1,0 +1,50 @@
+"""Plotly figures of the Swap page: how the current tokenizer spells the candidate's tokens, and
+the candidate's NSL per language.
+
+Pure functions of the tables `tokdash.transfer.planner` returns (DataFrame in, `go.Figure` out).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+_MARGIN = {"l": 10, "r": 10, "t": 50, "b": 10}
+
+
+def pieces_figure(hist: pd.DataFrame, current: str, candidate: str) -> go.Figure:
+    """Bar chart: candidate tokens by the number of current-tokenizer pieces that spell them."""
+    data = hist.assign(pieces=hist["pieces"].astype(str))
+    fig = px.bar(
+        data,
+        x="pieces",
+        y="candidate_tokens",
+        text="candidate_tokens",
+        labels={
+            "pieces": f"pieces in {current} (1 = shared token, 0 = cannot spell)",
+            "candidate_tokens": f"{candidate} tokens (count)",
+        },
+        title=f"How {current} spells {candidate}'s tokens",
+    )
+    fig.update_xaxes(type="category")
+    fig.update_layout(margin=_MARGIN)
+    return fig
+
+
+def nsl_figure(gain: pd.DataFrame, current: str, candidate: str) -> go.Figure:
+    """Bars: NSL (candidate tokens / current tokens) per language, with 1.0 marked."""
+    fig = px.bar(
+        gain,
+        x="language",
+        y="nsl",
+        text=gain["nsl"].map(lambda v: f"{v:.3f}"),
+        labels={
+            "nsl": f"NSL = tokens({candidate}) / tokens({current}) (ratio, lower = fewer)",
+            "language": "language",
+        },
+        title=f"{candidate} against {current} on your corpus",
+    )
+    fig.add_hline(y=1.0, line_dash="dash", annotation_text=f"{current} = 1.0")
+    fig.update_layout(margin=_MARGIN)
+    return fig
