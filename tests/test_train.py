@@ -319,11 +319,11 @@ def test_doubling_gain_formula():
     assert gains["from_vocab"].tolist() == [1000, 4000]
     # tokens saved per doubling; tokens go as 1 / bytes_per_token. 1000 -> 4000 is two
     # doublings: 1 - (2.0 / 2.5) ** (1/2) = 1 - 0.894427 = 0.105573; 4000 -> 8000: 1 - 2.5/3.125
-    assert gains["gain_per_doubling"].tolist() == pytest.approx([0.105573, 0.2], abs=1e-6)
+    assert gains["tokens_saved_per_doubling"].tolist() == pytest.approx([0.105573, 0.2], abs=1e-6)
     assert math.isclose(gains["bytes_per_token_to"].iloc[-1], 3.125)
     # NSL goes as tokens: 1 - (0.81 / 1) ** (1/2) = 0.1; 1 - 0.729 / 0.81 = 0.1
     nsl = doubling_gain(table, "nsl")
-    assert nsl["gain_per_doubling"].tolist() == pytest.approx([0.1, 0.1])
+    assert nsl["tokens_saved_per_doubling"].tolist() == pytest.approx([0.1, 0.1])
 
 
 def test_heldout_table_for_one_result(trained, catalog_tokenizer):
@@ -349,10 +349,14 @@ def test_extend_gpt2_for_code(tmp_path, sample_docs, catalog_tokenizer):
     assert [ext.token_bytes(result.first_new_id + k) for k in range(3)] == result.added[:3]
     table = extension_table(result, split.held_out).set_index(["tokenizer", "language"])
     row = table.loc[(ext.id, "ALL")]
-    assert row["gain"] > 0.05  # GPT-2 has no multi-space tokens: code indentation gains most
+    assert (
+        row["tokens_saved"] > 0.05
+    )  # GPT-2 has no multi-space tokens: code indentation gains most
     # the gain is the fraction of tokens saved against the base on the same documents
-    assert row["gain"] == pytest.approx(1 - row["tokens"] / table.loc[("gpt2", "ALL"), "tokens"])
-    assert table.loc[("gpt2", "ALL"), "gain"] == 0
+    assert row["tokens_saved"] == pytest.approx(
+        1 - row["tokens"] / table.loc[("gpt2", "ALL"), "tokens"]
+    )
+    assert table.loc[("gpt2", "ALL"), "tokens_saved"] == 0
     assert row["new_tokens_used"] > 0 and 0 < row["new_token_share"] < 1
     text = "    def f(self):\n        return 1\n"
     assert ext.decode(ext.encode(text)) == text
@@ -423,5 +427,5 @@ def test_cli_train_extend(tmp_path, capsys):
     assert main(argv) == 0
     df = pd.read_csv(out)
     ext = df[df["tokenizer"].str.startswith("gpt2+") & (df["language"] == "ALL")]
-    assert ext["gain"].item() > 0 and ext["new_tokens_used"].item() > 0
+    assert ext["tokens_saved"].item() > 0 and ext["new_tokens_used"].item() > 0
     assert any(tmp_path.glob("gpt2+*/gpt2+*.tiktoken"))

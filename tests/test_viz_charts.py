@@ -44,7 +44,12 @@ def test_sweep_chart_lines_per_series_and_baseline_dots():
 
 
 def test_doubling_chart_bars_in_percent():
-    step = {"language": "ALL", "from_vocab": 500, "to_vocab": 1000, "gain_per_doubling": 0.25}
+    step = {
+        "language": "ALL",
+        "from_vocab": 500,
+        "to_vocab": 1000,
+        "tokens_saved_per_doubling": 0.25,
+    }
     gains = pd.DataFrame([{"regex": "gpt2", "digits": "regex", "mix": "", **step}])
     fig = doubling_chart(gains, "ALL")
     assert [t.name for t in fig.data] == ["gpt2 regex"]

@@ -144,7 +144,14 @@ def _extend(args: argparse.Namespace, texts, split, base) -> int:
     table = extension_table(result, split.held_out)
     write_csv(table, args.out)
     if args.out != "-":
-        cols = ["tokenizer", "language", "tokens", "bytes_per_token", "gain", "new_tokens_used"]
+        cols = [
+            "tokenizer",
+            "language",
+            "tokens",
+            "bytes_per_token",
+            "tokens_saved",
+            "new_tokens_used",
+        ]
         print(table[cols].to_string(index=False, max_rows=60))
     return 0
 

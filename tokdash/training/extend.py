@@ -162,7 +162,7 @@ def extend_tokenizer(
 def extension_table(result: ExtendResult, held_out: Sequence[Document]) -> pd.DataFrame:
     """Held-out numbers of the base and the extended tokenizer, per language and ALL.
 
-    ``gain`` = fraction of tokens saved, `tokdash.analysis.ratios.tokens_saved`:
+    ``tokens_saved`` = fraction of tokens saved, `tokdash.analysis.ratios.tokens_saved`:
     ``1 - extended tokens / base tokens`` (0.05: 5 % fewer tokens; 0 for the base's own rows);
     ``new_tokens_used`` = added tokens seen at least once, ``new_token_share`` = their share of
     all tokens.
@@ -179,7 +179,9 @@ def extension_table(result: ExtendResult, held_out: Sequence[Document]) -> pd.Da
         share[lang or "ALL"] = float(new.sum() / counts.sum()) if counts.sum() else 0.0
     base_tokens = table[table["tokenizer"] == base.id].set_index("language")["tokens"]
     base_of_row = table["language"].map(base_tokens)
-    table["gain"] = [tokens_saved(b, t) for b, t in zip(base_of_row, table["tokens"], strict=True)]
+    table["tokens_saved"] = [
+        tokens_saved(b, t) for b, t in zip(base_of_row, table["tokens"], strict=True)
+    ]
     is_ext = table["tokenizer"] == ext.id
     table["new_tokens_used"] = np.where(is_ext, table["language"].map(used), 0)
     table["new_token_share"] = np.where(is_ext, table["language"].map(share), 0.0)

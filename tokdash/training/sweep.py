@@ -175,7 +175,7 @@ def doubling_gain(table: pd.DataFrame, metric: str = "bytes_per_token") -> pd.Da
     """Tokens saved per doubling of the vocabulary, between consecutive sizes of a series.
 
     A series is one (regex, digits, mix, language) of the trained rows, sorted by
-    ``vocab_target``. Between sizes v1 < v2, ``gain_per_doubling`` is
+    ``vocab_target``. Between sizes v1 < v2, ``tokens_saved_per_doubling`` is
     `tokdash.analysis.ratios.saved_per_doubling`: ``1 - (t2 / t1) ** (1 / log2(v2 / v1))`` with
     t = 1 / ``metric`` for bytes or chars per token, t = ``metric`` for NSL (0.05 = 5 % fewer
     tokens per doubling).
@@ -195,9 +195,9 @@ def doubling_gain(table: pd.DataFrame, metric: str = "bytes_per_token") -> pd.Da
                 continue
             rows.append(dict(zip(["regex", "digits", "mix", "language"], key, strict=True))
                         | {"from_vocab": v1, "to_vocab": v2, f"{metric}_from": m1,
-                           f"{metric}_to": m2, "gain_per_doubling": gain})  # fmt: skip
+                           f"{metric}_to": m2, "tokens_saved_per_doubling": gain})  # fmt: skip
     cols = ["regex", "digits", "mix", "language", "from_vocab", "to_vocab", f"{metric}_from",
-            f"{metric}_to", "gain_per_doubling"]  # fmt: skip
+            f"{metric}_to", "tokens_saved_per_doubling"]  # fmt: skip
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -3,6 +3,7 @@ splits pages (and the failures of one tokenizer shown without hiding the others)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -10,8 +11,9 @@ import numpy as np
 import streamlit as st
 
 from tokdash.analysis import pretokenize
-from tokdash.errors import RegexError, TokdashError
+from tokdash.errors import RegexError, RegexTimeoutError, TokdashError
 from tokdash.tokenizers import Tokenizer
+from tokdash.ui.cache import TTL
 from tokdash.viz.render import render_chunks, render_spans
 from tokdash.viz.views import (
     DRAW_LIMIT,
@@ -29,30 +31,49 @@ TIMEOUT_S = 2.0
 T = TypeVar("T")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
 def encoded(_tok: Tokenizer, tok_key: str, text: str) -> TokenView:
     """Ids, byte spans and tokens per line of ``text`` (cached per tokenizer key and text)."""
     return encode_view(_tok, text)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, ttl=TTL, show_spinner=False)
 def token_count(_tok: Tokenizer, tok_key: str, text: str) -> int:
     """Number of tokens of ``text`` (no special tokens), for a base not otherwise shown."""
     return len(_tok.encode(text))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def split_text(text: str, pattern: str | None) -> tuple[np.ndarray | None, dict | None, str | None]:
-    """Chunks (an ``(n, 3)`` array), their `chunk_stats`, or the error message (also cached,
-    so a pattern that times out costs its time limit once, not on every rerun)."""
+@st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
+def _split_cached(text: str, pattern: str | None):
+    """Chunks and stats, or a syntax error's message (deterministic, so cached); a time-out
+    raises `RegexTimeoutError`, which is not cached: it depends on the server's load."""
     try:
         chunks = pretokenize.split(text, pattern, timeout=TIMEOUT_S)
+    except RegexTimeoutError:
+        raise
     except RegexError as exc:
         return None, None, str(exc)
     return chunk_array(chunks), pretokenize.chunk_stats(text, chunks), None
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+def split_text(text: str, pattern: str | None) -> tuple[np.ndarray | None, dict | None, str | None]:
+    """Chunks (an ``(n, 3)`` array), their `chunk_stats`, or the error message.
+
+    A pattern that timed out on this text is remembered in this session only (so a
+    catastrophic custom pattern costs its time limit once per session, and a built-in pattern
+    that timed out under load is tried again by the next session)."""
+    timed_out = st.session_state.setdefault("td_regex_timeouts", {})
+    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), pattern)
+    if key in timed_out:
+        return None, None, timed_out[key]
+    try:
+        return _split_cached(text, pattern)
+    except RegexTimeoutError as exc:
+        timed_out[key] = str(exc)
+        return None, None, str(exc)
+
+
+@st.cache_data(max_entries=256, ttl=TTL, show_spinner=False)
 def drawn(
     text: str,
     first_line: int,

@@ -12,6 +12,7 @@ from tokdash.speed import costmodel
 from tokdash.tokenizers import Tokenizer
 from tokdash.tokenizers.catalog import ENTRIES
 from tokdash.transfer import fvt, planner, swap_io
+from tokdash.ui.cache import TTL
 from tokdash.ui.selection import cached_encoder
 from tokdash.ui.sidebar import CUSTOM_KEY, session_dir, tokenizer_key
 from tokdash.ui.widgets import table_with_download
@@ -29,7 +30,7 @@ def tokenizer_options() -> list[str]:
     return [e.id for e in ENTRIES] + list(st.session_state.get(CUSTOM_KEY, {}))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=TTL)
 def _plan(_old: Tokenizer, _new: Tokenizer, old_key: str, new_key: str) -> fvt.TransferPlan:
     return fvt.build_plan(_old, _new)
 

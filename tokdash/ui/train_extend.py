@@ -47,7 +47,7 @@ def gain_by_language(result: ExtendResult, table: pd.DataFrame) -> pd.DataFrame:
         {
             "base_tokens": theirs["tokens"],
             "extended_tokens": mine["tokens"],
-            "gain_pct": 100 * mine["gain"],
+            "tokens_saved_pct": 100 * mine["tokens_saved"],
             "new_tokens_used": mine["new_tokens_used"],
             "new_token_share_pct": 100 * mine["new_token_share"],
         }
@@ -71,7 +71,7 @@ def show(state: dict) -> None:
     ext = table[(table["tokenizer"] == tid) & (table["language"] == "ALL")]
     c = st.columns(3)
     c[0].metric("Tokens added", f"{len(result.added):,}")
-    c[1].metric("Held-out gain (fewer tokens)", f"{100 * ext['gain'].iloc[0]:.1f} %")
+    c[1].metric("Held-out tokens saved", f"{100 * ext['tokens_saved'].iloc[0]:.1f} %")
     c[2].metric("Added tokens used on held-out", f"{int(ext['new_tokens_used'].iloc[0]):,}")
     st.caption(
         "Gain = base tokens / extended tokens − 1 on the held-out documents (20 % of each "

@@ -79,5 +79,5 @@ def show(result: dict) -> None:
     table_with_download(summary, "sweep-summary.csv", key="sw_dl_summary")
     with st.expander("Full sweep table (per language; knobs + the columns of `compare`)"):
         table_with_download(table, "sweep.csv", key="sw_dl_table")
-    st.markdown("**Gain per doubling** of the vocabulary (bytes/token)")
+    st.markdown("**Tokens saved per vocabulary doubling**: 1 - (tokens at 2V / tokens at V)")
     table_with_download(gains, "sweep-gains.csv", key="sw_dl_gains")

@@ -73,14 +73,14 @@ def doubling_chart(gains: pd.DataFrame, language: str = "ALL") -> go.Figure:
         fig.add_trace(
             go.Bar(
                 x=[f"{a:,}→{b:,}" for a, b in zip(grp["from_vocab"], grp["to_vocab"], strict=True)],
-                y=100 * grp["gain_per_doubling"], name=name,
+                y=100 * grp["tokens_saved_per_doubling"], name=name,
             )
         )  # fmt: skip
     fig.update_layout(
         title=f"Marginal gain of doubling the vocabulary ({language})",
         barmode="group",
         xaxis={"title": {"text": "vocabulary size step (tokens)"}},
-        yaxis={"title": {"text": "bytes/token gain per doubling (%)"}},
+        yaxis={"title": {"text": "tokens saved per vocabulary doubling (%)"}},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         legend_title_text="",
     )
