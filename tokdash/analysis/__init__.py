@@ -1,0 +1,1 @@
+"""Encoding corpora into mergeable statistics, and the metrics and comparisons built on them."""

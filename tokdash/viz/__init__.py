@@ -1,0 +1,1 @@
+"""Pure renderers: token-boundary HTML, view models, and every plotly figure."""
