@@ -163,3 +163,17 @@ def test_modules_and_pages_are_short():
     }
     assert long_modules == {}
     assert long_pages == {}
+
+
+def test_pyproject_pins_equal_requirements():
+    """The installable package asks for exactly what requirements.txt pins."""
+    import tomllib
+
+    pins = {
+        line.strip()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert set(project["dependencies"]) == pins
+    assert project["scripts"]["tokdash"] == "tokdash.cli.main:main"

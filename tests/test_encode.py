@@ -203,3 +203,55 @@ def test_metrics_on_a_real_encoding(tok):
     ids = [i for d in DOCS for i in tok.encode(d.text)]
     expected = sum(1 for i in ids if tok.token_bytes(i).isspace()) / len(ids)
     assert ws == pytest.approx(expected) and ws > 0
+
+
+# ----------------------------------------------------------------------------- engines + guard
+def _engine(name, batch):
+    from tokdash.tokenizers.engines import Engine
+
+    return Engine(name, "9.9", batch)
+
+
+def test_a_fast_engine_gives_the_same_statistics(tok):
+    fast = _engine("fast", lambda texts: tok.encode_batch(texts))
+    ref = encode_corpus(tok, DOCS)
+    got = encode_corpus(tok, DOCS, engine=fast, guard_fraction=1.0)
+    assert got.engine == "fast 9.9" and ref.engine == "reference"
+    assert got.doc_tokens.tolist() == ref.doc_tokens.tolist()
+    assert got.unigram == ref.unigram
+
+
+def test_the_guard_falls_back_and_names_the_document(tok):
+    bad = DOCS[3]
+
+    def wrong(texts):
+        out = tok.encode_batch(texts)
+        return [
+            ids[:-1] if t == bad.text and ids else ids for t, ids in zip(texts, out, strict=True)
+        ]
+
+    ref = encode_corpus(tok, DOCS)
+    got = encode_corpus(tok, DOCS, engine=_engine("fast", wrong), guard_fraction=1.0)
+    assert got.engine.startswith("reference (fallback: fast 9.9 differed")
+    assert bad.source in got.engine
+    assert got.doc_tokens.tolist() == ref.doc_tokens.tolist()  # the reference's numbers
+    assert got.unigram == ref.unigram
+
+
+def test_a_failing_engine_falls_back(tok):
+    def boom(texts):
+        raise RuntimeError("panic in the fast path")
+
+    got = encode_corpus(tok, DOCS, engine=_engine("fast", boom))
+    assert got.engine.startswith("reference (fallback: fast 9.9 failed (RuntimeError")
+    assert got.doc_tokens.tolist() == [len(tok.encode(d.text)) for d in DOCS]
+
+
+def test_guard_sample_is_seeded_and_never_empty():
+    from tokdash.analysis.encode import guard_sample
+
+    a = guard_sample(1000, 0.01, seed=3)
+    assert a.tolist() == guard_sample(1000, 0.01, seed=3).tolist()
+    assert 1 <= a.sum() <= 30
+    assert guard_sample(5, 0.01).sum() == 1  # at least one document is checked
+    assert guard_sample(5, 0.0).sum() == 0 and guard_sample(0, 0.5).size == 0

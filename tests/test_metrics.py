@@ -103,7 +103,7 @@ def test_compression_table_columns_and_row_order(table):
     assert list(table.columns) == [
         "tokenizer", "language", "documents", "bytes", "chars", "lines", "tokens",
         "bytes_per_token", "chars_per_token", "tokens_per_line", "fertility", "nsl",
-        "vocab_size", "vocab_used", "vocab_utilization", "renyi_efficiency",
+        "vocab_size", "vocab_used", "vocab_utilization", "renyi_efficiency", "engine",
     ]  # fmt: skip
     assert table[["tokenizer", "language"]].values.tolist() == [
         ["B", "english"], ["B", "python"], ["B", "ALL"],

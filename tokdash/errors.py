@@ -32,5 +32,17 @@ class RegexTimeoutError(RegexError):
     pattern that does not compile it must not be cached as this pattern's answer."""
 
 
+class EngineUnavailable(TokdashError):
+    """A fast encoding engine cannot be built for a tokenizer (the message says why)."""
+
+
 class EncodeError(TokdashError):
     """A tokenizer failed while encoding a text (e.g. its regex engine gave up on it)."""
+
+
+class NoGrammarError(TokdashError):
+    """A language with no tree-sitter grammar here (code structure cannot be measured)."""
+
+
+class CodeParseError(TokdashError):
+    """A document its language's grammar cannot parse (mostly ERROR nodes, or a parser failure)."""

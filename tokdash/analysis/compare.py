@@ -13,6 +13,7 @@ import pandas as pd
 
 from tokdash.analysis import metrics
 from tokdash.analysis.encode import CorpusEncoding, encode_corpus
+from tokdash.analysis.engine_choice import check_mode, choose_engine
 from tokdash.tokenizers import Tokenizer
 
 Progress = Callable[[str, float], None]
@@ -49,12 +50,15 @@ def run_comparison(
     *,
     progress: Progress | None = None,
     encode: Callable[[Tokenizer, Sequence], CorpusEncoding] | None = None,
+    engine: str = "auto",
 ) -> Comparison:
     """Encode ``documents`` with each tokenizer (and the base) and keep the summaries.
 
     ``encode`` lets a caller supply a cached encoder (the pages do); by default each tokenizer
-    encodes the corpus once, streaming, with its library's batch API.
+    encodes the corpus once, streaming, with the engine `choose_engine` picks for ``engine``
+    (``auto``: the fastest proven exact; ``reference``: the tokenizer's own library).
     """
+    check_mode(engine)
     order: list[Tokenizer] = list(tokenizers)
     if base is not None and base.id not in {t.id for t in order}:
         order.append(base)
@@ -66,7 +70,8 @@ def run_comparison(
         if encode is not None:
             encodings[tok.id] = encode(tok, documents)
         else:
-            encodings[tok.id] = encode_corpus(tok, documents)
+            chosen = choose_engine(tok, engine, documents)
+            encodings[tok.id] = encode_corpus(tok, documents, engine=chosen)
     if progress:
         progress("Done", 1.0)
     return Comparison(

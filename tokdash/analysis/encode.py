@@ -36,6 +36,8 @@ class CorpusEncoding:
     - ``vocab_size``: the tokenizer's ``vocab_size``, grown to ``max id + 1`` if the tokenizer
       emitted ids at or past it (``beyond_vocab`` then counts those occurrences; 0 normally).
     - ``seconds``: wall time of the encoding; ``n_bytes``: UTF-8 bytes of the corpus.
+    - ``engine``: what produced the ids: ``reference``, a fast engine's ``name version``, or
+      ``reference (fallback: ...)`` when the run-time guard caught a difference.
     """
 
     tokenizer_id: str
@@ -45,6 +47,7 @@ class CorpusEncoding:
     seconds: float = 0.0
     n_bytes: int = 0
     beyond_vocab: int = 0
+    engine: str = "reference"
 
     def __post_init__(self) -> None:
         self.unigram = {
@@ -102,10 +105,15 @@ def _add(unigram: dict[str, np.ndarray], lang: str, counts: np.ndarray) -> None:
     unigram[lang] = prev
 
 
-def _encode_batch(tokenizer, batch: list) -> list[list[int]]:
-    """``encode_batch`` of the documents' texts; a failure names the document that caused it."""
+class EngineMismatch(TokdashError):
+    """A fast engine gave other ids than the reference on a checked document."""
+
+
+def _reference_flat(tokenizer, batch: list) -> tuple[np.ndarray, np.ndarray]:
+    """The reference's ``(lengths, ids)`` for the documents' texts; a failure names the document
+    that caused it."""
     try:
-        return tokenizer.encode_batch([d.text for d in batch])
+        encoded = tokenizer.encode_batch([d.text for d in batch])
     except TokdashError as exc:
         culprit = batch[0]
         for doc in batch:
@@ -116,6 +124,86 @@ def _encode_batch(tokenizer, batch: list) -> list[list[int]]:
                 break
         source = getattr(culprit, "source", "?")
         raise type(exc)(f"{exc} (document: {source})") from None
+    if len(encoded) != len(batch):
+        raise TokdashError(
+            f"{tokenizer.id}: encode_batch returned {len(encoded)} results for {len(batch)} texts."
+        )
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    ids = np.fromiter(chain.from_iterable(encoded), dtype=np.int64, count=int(lengths.sum()))
+    return lengths, ids
+
+
+def _engine_flat(
+    tokenizer, engine, batch: list, checked: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The fast engine's ``(lengths, ids)``; the documents flagged in ``checked`` are encoded by
+    the reference too and must agree (else `EngineMismatch` naming the first that differs)."""
+    try:
+        lengths, ids = engine.encode_flat([d.text for d in batch])
+    except Exception as exc:  # a fast engine failing is a reason to fall back, not to stop
+        raise EngineMismatch(f"{engine.label} failed ({type(exc).__name__}: {exc})") from None
+    if lengths.size != len(batch) or int(lengths.sum()) != ids.size:
+        raise EngineMismatch(f"{engine.label} returned malformed output")
+    picks = np.flatnonzero(checked)
+    if picks.size:
+        ref_lengths, ref_ids = _reference_flat(tokenizer, [batch[k] for k in picks])
+        ends = np.cumsum(lengths)
+        ref_ends = np.cumsum(ref_lengths)
+        for n, k in enumerate(picks.tolist()):
+            mine = ids[ends[k] - lengths[k] : ends[k]]
+            ref = ref_ids[ref_ends[n] - ref_lengths[n] : ref_ends[n]]
+            if not np.array_equal(mine, ref):
+                source = getattr(batch[k], "source", "?")
+                raise EngineMismatch(f"{engine.label} differed from the reference on {source}")
+    return lengths, ids
+
+
+def guard_sample(n_docs: int, fraction: float, seed: int = 0) -> np.ndarray:
+    """Which documents the run-time guard re-encodes with the reference: a seeded sample of
+    about ``fraction`` of them, at least one when there are any (fraction 0: none)."""
+    if n_docs == 0 or fraction <= 0:
+        return np.zeros(n_docs, dtype=bool)
+    rng = np.random.default_rng(seed)
+    picked = rng.random(n_docs) < fraction
+    if not picked.any():
+        picked[int(rng.integers(n_docs))] = True
+    return picked
+
+
+def _fold(
+    tokenizer,
+    docs: list,
+    sizes: list[int],
+    batch_bytes: int,
+    flat_of: Callable[[list, slice], tuple[np.ndarray, np.ndarray]],
+    progress: Progress | None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per-document token counts and dense per-language unigram counts, batch by batch."""
+    vocab = int(tokenizer.vocab_size)
+    doc_tokens = np.zeros(len(docs), dtype=np.int64)
+    unigram: dict[str, np.ndarray] = {}
+    total, done = sum(sizes), 0
+    for i, j in _batches(sizes, batch_bytes):
+        batch = docs[i:j]
+        lengths, ids = flat_of(batch, slice(i, j))
+        if ids.size and ids.min() < 0:
+            raise TokdashError(f"{tokenizer.id} produced a negative token id.")
+        doc_tokens[i:j] = lengths
+        langs = [d.language for d in batch]
+        if len(set(langs)) == 1:
+            if ids.size:
+                _add(unigram, langs[0], np.bincount(ids, minlength=vocab))
+        else:
+            codes = {lang: c for c, lang in enumerate(dict.fromkeys(langs))}
+            per_token = np.repeat(np.asarray([codes[lang] for lang in langs]), lengths)
+            for lang, c in codes.items():
+                mine = ids[per_token == c]
+                if mine.size:
+                    _add(unigram, lang, np.bincount(mine, minlength=vocab))
+        done += sum(sizes[i:j])
+        if progress is not None:
+            progress(done, total)
+    return doc_tokens, unigram
 
 
 def encode_corpus(
@@ -124,48 +212,56 @@ def encode_corpus(
     *,
     batch_bytes: int = 4_000_000,
     progress: Progress | None = None,
+    engine=None,
+    guard_fraction: float = 0.01,
+    guard_seed: int = 0,
 ) -> CorpusEncoding:
     """Encode ``documents`` (objects with ``.text`` and ``.language``) with ``tokenizer``.
 
     ``tokenizer`` needs ``id``, ``vocab_size`` and ``encode_batch(texts) -> list[list[int]]``
-    (a `tokdash.tokenizers.Tokenizer`). Batches hold consecutive documents up to
-    ``batch_bytes`` UTF-8 bytes (a larger document is a batch of its own), so the results do
-    not depend on ``batch_bytes``.
+    (a `tokdash.tokenizers.Tokenizer`): that is the reference. ``engine`` (a
+    `tokdash.tokenizers.engines.Engine`) encodes instead when given and not the reference;
+    a seeded sample of about ``guard_fraction`` of the documents is then encoded by the
+    reference as well, and any difference (or a failure of the engine) drops the engine for
+    this run: the whole corpus is encoded again by the reference and ``engine`` in the result
+    says so, naming the document. Batches hold consecutive documents up to ``batch_bytes``
+    UTF-8 bytes (a larger document is a batch of its own), so the results do not depend on
+    ``batch_bytes``.
     """
     if batch_bytes < 1:
         raise ValueError("batch_bytes must be at least 1")
     docs = list(documents)
     sizes = [len(d.text.encode("utf-8")) for d in docs]
-    total = sum(sizes)
-    vocab = int(tokenizer.vocab_size)
-    doc_tokens = np.zeros(len(docs), dtype=np.int64)
-    unigram: dict[str, np.ndarray] = {}
     start = time.perf_counter()
-    done = 0
-    for i, j in _batches(sizes, batch_bytes):
-        batch = docs[i:j]
-        encoded = _encode_batch(tokenizer, batch)
-        if len(encoded) != len(batch):
-            raise TokdashError(
-                f"{tokenizer.id}: encode_batch returned {len(encoded)} results for "
-                f"{len(batch)} texts."
+    label = "reference"
+    folded = None
+    if engine is not None and engine.name != "reference":
+        checked = guard_sample(len(docs), guard_fraction, guard_seed)
+        try:
+            folded = _fold(
+                tokenizer,
+                docs,
+                sizes,
+                batch_bytes,
+                lambda batch, where: _engine_flat(tokenizer, engine, batch, checked[where]),
+                progress,
             )
-        by_lang: dict[str, list[int]] = {}
-        for k, ids in enumerate(encoded):
-            doc_tokens[i + k] = len(ids)
-            if len(ids):
-                by_lang.setdefault(batch[k].language, []).append(k)
-        for lang, ks in by_lang.items():
-            n = int(doc_tokens[i + np.asarray(ks)].sum())
-            flat = np.fromiter(chain.from_iterable(encoded[k] for k in ks), np.int64, count=n)
-            if flat.min() < 0:
-                raise TokdashError(f"{tokenizer.id} produced a negative token id.")
-            _add(unigram, lang, np.bincount(flat, minlength=vocab))
-        done += sum(sizes[i:j])
-        if progress is not None:
-            progress(done, total)
+            label = engine.label
+        except EngineMismatch as exc:
+            label = f"reference (fallback: {exc})"
+    if folded is None:
+        folded = _fold(
+            tokenizer,
+            docs,
+            sizes,
+            batch_bytes,
+            lambda batch, _where: _reference_flat(tokenizer, batch),
+            progress,
+        )
+    doc_tokens, unigram = folded
     if progress is not None and not docs:
         progress(0, 0)
+    vocab = int(tokenizer.vocab_size)
     size = max([vocab, *(c.size for c in unigram.values())])
     beyond = sum(int(c[vocab:].sum()) for c in unigram.values())
     for d in docs:
@@ -180,6 +276,7 @@ def encode_corpus(
         doc_tokens=doc_tokens,
         unigram=sparse,
         seconds=time.perf_counter() - start,
-        n_bytes=total,
+        n_bytes=sum(sizes),
         beyond_vocab=beyond,
+        engine=label,
     )

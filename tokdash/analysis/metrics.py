@@ -48,6 +48,7 @@ TABLE_COLUMNS = [
     "vocab_used",
     "vocab_utilization",
     "renyi_efficiency",
+    "engine",
 ]
 
 
@@ -182,6 +183,7 @@ def compression_table(
                     "renyi_efficiency": renyi_efficiency(
                         counts, alpha, enc.vocab_size if renyi_vocab == "vocab" else None
                     ),
+                    "engine": getattr(enc, "engine", "reference"),
                 }
             )
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tokdash.analysis.compare import COMPARE_COLUMNS
+from tokdash.analysis.engine_choice import MODES
 from tokdash.cli.common import TOKENIZER_HELP, add_corpus_argument, progress, write_csv
 
 
@@ -27,7 +28,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         f"corpus {corpus.name}: {len(corpus.documents)} documents, {corpus.n_bytes:,} bytes, "
         f"languages {', '.join(corpus.languages)}"
     )
-    cmp = run_comparison(toks, corpus.documents, base, progress=lambda msg, _f: progress(msg))
+    cmp = run_comparison(
+        toks,
+        corpus.documents,
+        base,
+        progress=lambda msg, _f: progress(msg),
+        engine=args.engine,
+    )
+    for tid, enc in cmp.encodings.items():
+        progress(f"{tid}: {enc.engine}, {enc.n_bytes / 1e6 / max(enc.seconds, 1e-9):.1f} MB/s")
     table = cmp.table(alpha=args.alpha)
     write_csv(table, args.out)
     if args.per_document:
@@ -60,4 +69,12 @@ def register(sub) -> None:
     p.add_argument("--vocab", metavar="CSV", help="also write vocabulary statistics")
     p.add_argument("--alpha", type=float, default=2.5, help="Renyi efficiency order (default 2.5)")
     p.add_argument("--language", action="append", help="keep only these languages (repeatable)")
+    p.add_argument(
+        "--engine",
+        choices=MODES,
+        default="auto",
+        help="encoder: auto (default) = the fastest engine proven to give the tokenizer's own ids "
+        "(a 1%% sample is re-checked at run time; any difference falls back), reference = the "
+        "tokenizer's own library, or force one engine",
+    )
     p.set_defaults(func=cmd_compare)

@@ -242,7 +242,11 @@ def availability(entry: CatalogEntry) -> Availability:
 
 
 def catalog_rows() -> list[dict]:
-    """One row per catalog entry with its availability (the CLI listing and the Catalog page)."""
+    """One row per catalog entry with its availability and the encoding engine ``auto`` uses
+    (the CLI listing and the Catalog page)."""
+    from tokdash.tokenizers.proofs import engine_summary
+
+    engines = engine_summary()
     rows = []
     for entry in ENTRIES:
         av = availability(entry)
@@ -258,6 +262,7 @@ def catalog_rows() -> list[dict]:
                 "licence": entry.licence,
                 "hub_id": entry.hub_id,
                 "check": f"{entry.check_text!r} -> {list(entry.check_ids)}",
+                "engine": engines.get(entry.id, "reference"),
                 "notes": entry.notes,
             }
         )

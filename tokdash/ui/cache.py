@@ -68,7 +68,9 @@ def try_tokenizers(specs: list[str]) -> tuple[list[Tokenizer], list[str]]:
 
 @st.cache_data(max_entries=128, ttl=TTL, show_spinner=False)
 def corpus_encoding(_tok: Tokenizer, tok_key: str, _documents, corpus_key: str):
-    """The streaming encoding summary of a corpus (cached per tokenizer key and corpus key)."""
+    """The streaming encoding summary of a corpus (cached per tokenizer key and corpus key), with
+    the fastest engine proven exact for the tokenizer (the numbers never depend on it)."""
     from tokdash.analysis.encode import encode_corpus
+    from tokdash.analysis.engine_choice import choose_engine
 
-    return encode_corpus(_tok, _documents)
+    return encode_corpus(_tok, _documents, engine=choose_engine(_tok, "auto", _documents))

@@ -1,0 +1,129 @@
+"""Encoding engines per tokenizer: the reference library, each fast candidate, and tokdash.
+
+Corpus: the Python standard library's .py files, recursive, site-packages excluded (~30 MB),
+repeated ``--copies`` times (8 copies = the issue's 252 MB). For each tokenizer:
+
+- ``reference MB/s``: the tokenizer's own library, batch call (today's tokdash encoder);
+- ``riptoken MB/s`` / ``tokie MB/s``: the candidate's raw batch call, where it can be built;
+- ``tokdash MB/s``: `encode_corpus` with the engine `auto` picks (proof records + the 1%
+  run-time guard), i.e. the encode step of ``compare``;
+- ``same ids``: whether tokdash's per-document counts and unigram counts equal the reference's;
+- ``compare s`` / ``peak MB``: with ``--cli``, the whole ``tokdash compare`` command in a fresh
+  process on a folder holding the copies (start-up, reading and the CSV included), and its
+  peak RSS (the process and the children it waited for, from ``wait4``).
+
+Median of ``--repeats`` runs. Prints a table and writes benchmarks/results/engine_bench.csv.
+
+    .venv/bin/python benchmarks/engine_bench.py [--copies 1] [--repeats 1] [--tokenizer ID ...]
+        [--cli]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+from _results import median_time, write_results
+
+from tokdash.analysis.encode import encode_corpus
+from tokdash.analysis.engine_choice import choose_engine
+from tokdash.corpus import harvest_stdlib
+from tokdash.tokenizers import load_catalog
+from tokdash.tokenizers.engines import CANDIDATES, EngineUnavailable, build_engine
+
+DEFAULT = ["cl100k_base", "o200k_base", "llama3", "qwen2", "starcoder2", "llama2"]
+
+
+def stdlib_copies(folder: Path, copies: int) -> Path:
+    """``copies`` copies of the standard library's .py files under ``folder``."""
+    src = Path(sysconfig.get_paths()["stdlib"])
+    for k in range(copies):
+        for path in src.rglob("*.py"):
+            rel = path.relative_to(src)
+            if "site-packages" in rel.parts:
+                continue
+            target = folder / f"copy{k}" / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    return folder
+
+
+def cli_compare(folder: Path, tid: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of ``tokdash compare`` on ``folder`` in a new process."""
+    out = folder.parent / f"{tid}.csv"
+    cmd = [sys.executable, "-m", "tokdash", "compare", "-t", tid, "--corpus", str(folder)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [*cmd, "--base", "", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _pid, status, usage = os.wait4(proc.pid, 0)  # this child's rusage (and its children's)
+    seconds = time.perf_counter() - t0
+    if status != 0:
+        raise RuntimeError(f"compare failed for {tid} (status {status})")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--copies", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--tokenizer", action="append")
+    ap.add_argument("--cli", action="store_true", help="also time the whole compare command")
+    args = ap.parse_args()
+    base = harvest_stdlib(top_level_only=False).documents
+    docs = base * args.copies
+    texts = [d.text for d in docs]
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    print(f"corpus: {len(docs):,} documents, {mb:.1f} MB")
+    tmp = Path(tempfile.mkdtemp(prefix="tokdash-engine-bench-"))
+    folder = stdlib_copies(tmp / "corpus", args.copies) if args.cli else None
+    rows = []
+    try:
+        for tid in args.tokenizer or DEFAULT:
+            tok = load_catalog(tid)
+            ref = build_engine("reference", tok)
+            row = {"tokenizer": tid, "MB": round(mb, 1)}
+            t = median_time(lambda ref=ref: ref.encode_batch(texts), args.repeats)
+            row["reference MB/s"] = round(mb / t, 1)
+            for name in CANDIDATES:
+                try:
+                    eng = build_engine(name, tok)
+                except EngineUnavailable:
+                    row[f"{name} MB/s"] = None
+                    continue
+                t = median_time(lambda eng=eng: eng.encode_flat(texts), args.repeats)
+                row[f"{name} MB/s"] = round(mb / t, 1)
+            chosen = choose_engine(tok, "auto", docs)
+            reference = encode_corpus(tok, docs)
+            t0 = time.perf_counter()
+            ours = encode_corpus(tok, docs, engine=chosen)
+            row["tokdash MB/s"] = round(mb / (time.perf_counter() - t0), 1)
+            row["engine"] = ours.engine
+            row["same ids"] = bool(
+                (ours.doc_tokens == reference.doc_tokens).all()
+                and ours.unigram == reference.unigram
+            )
+            if folder is not None:
+                seconds, peak = cli_compare(folder, tid)
+                row["compare s"] = round(seconds, 1)
+                row["compare MB/s"] = round(mb / seconds, 1)
+                row["peak MB"] = round(peak)
+            rows.append(row)
+            print(row, flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    write_results(pd.DataFrame(rows), "engine_bench.csv")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Which engine encodes a corpus for a tokenizer: the fastest one proven exact, else the reference.
+
+``auto``: a catalog tokenizer uses the shipped proof records (`tokdash.tokenizers.proofs`); a
+user's own tokenizer is proven once, on first use, on the adversarial set plus a sample of the
+corpus (records cached per content digest). ``reference`` forces the tokenizer's own library; a
+candidate's name forces that engine (the run-time guard still checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tokdash.errors import TokdashError
+from tokdash.tokenizers.base import Tokenizer
+from tokdash.tokenizers.engines import BUILDERS, REFERENCE, Engine, build_engine
+
+AUTO = "auto"
+MODES = (AUTO, REFERENCE, *BUILDERS)
+#: Documents of the user's corpus a first-use proof also encodes (plus the adversarial set).
+FIRST_USE_SAMPLE = 50
+
+
+def check_mode(mode: str) -> str:
+    """``mode`` if known, else a TokdashError listing the choices."""
+    if mode not in MODES:
+        raise TokdashError(f"unknown engine {mode!r}; choose one of {', '.join(MODES)}")
+    return mode
+
+
+def choose_engine(tok, mode: str = AUTO, documents: Sequence = ()) -> Engine | None:
+    """The engine for ``tok`` (None: the reference, through ``tok.encode_batch``)."""
+    check_mode(mode)
+    if mode == REFERENCE or not isinstance(tok, Tokenizer):
+        return None
+    if mode != AUTO:
+        return build_engine(mode, tok)
+    from tokdash.tokenizers.catalog import CATALOG
+    from tokdash.tokenizers.proofs import best_engine, prove_on_first_use
+
+    engine, record = best_engine(tok)
+    if record is None and tok.id not in CATALOG:
+        step = max(1, len(documents) // FIRST_USE_SAMPLE)
+        prove_on_first_use(tok, list(documents)[::step][:FIRST_USE_SAMPLE])
+        engine, record = best_engine(tok)
+    return None if record is None else engine
