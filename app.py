@@ -13,6 +13,7 @@ PAGES = [
     st.Page("app_pages/regex_splits.py", title="Regex splits", icon=":material/content_cut:"),
     st.Page("app_pages/compression.py", title="Compression", icon=":material/compress:"),
     st.Page("app_pages/vocabulary.py", title="Vocabulary", icon=":material/abc:"),
+    st.Page("app_pages/code_structure.py", title="Code structure", icon=":material/account_tree:"),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("app_pages/speed.py", title="Speed", icon=":material/speed:"),
     st.Page("app_pages/swap.py", title="Swap", icon=":material/swap_horiz:"),

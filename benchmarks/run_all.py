@@ -13,6 +13,7 @@ for script in (
     "train_bench.py",
     "swap_bench.py",
     "paper_bench.py",
+    "code_bench.py",
 ):
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)

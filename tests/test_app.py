@@ -109,7 +109,7 @@ def test_unknown_upload_shows_error_not_traceback(tmp_path):
 
 def test_every_page_is_in_the_navigation():
     text = (ROOT / "app.py").read_text(encoding="utf-8")
-    assert len(PAGES) == 10
+    assert len(PAGES) == 11
     for page in PAGES:
         assert f'"{page}"' in text, page
 

@@ -113,32 +113,54 @@ def _max_runs(mask: np.ndarray, starts: np.ndarray, threshold: int) -> np.ndarra
     return risky
 
 
+def _byte_classes() -> np.ndarray:
+    """Per byte value, the run kinds it may extend: 1 letters, 2 digits, 4 other (bit mask);
+    a non-ASCII byte may be any of them."""
+    lut = np.full(256, 4, dtype=np.uint8)
+    for lo, hi in ((ord("a"), ord("z")), (ord("A"), ord("Z"))):
+        lut[lo : hi + 1] = 1
+    lut[ord("0") : ord("9") + 1] = 2
+    lut[0x80:] = 7
+    return lut
+
+
+_CLASSES = _byte_classes()
+
+
+def _exact_risk(data: bytes, threshold: int) -> bool:
+    """Whether ``data`` has a run of ``threshold`` bytes that all share one kind."""
+    cls = _CLASSES[np.frombuffer(data, dtype=np.uint8)]
+    starts = np.zeros(1, dtype=np.int64)
+    return any(bool(_max_runs((cls & bit) > 0, starts, threshold)[0]) for bit in (1, 2, 4))
+
+
 def long_piece_risk(texts: Sequence[str], threshold: int = LONG_RUN_BYTES) -> np.ndarray:
-    r"""Which texts may hold a pre-token piece of about ``2 * threshold`` bytes or more.
+    """Which texts may hold a pre-token piece of about ``2 * threshold`` bytes or more.
 
     In the regex families riptoken serves (GPT-2/4, o200k, Llama 3, Qwen2, Punct, StarCoder2), a
-    long piece is, but for a character or two at its ends, all letters (``\p{L}``/``\p{M}``),
+    long piece is, but for a character or two at its ends, all letters (``\\p{L}``/``\\p{M}``),
     all digits, or all whitespace and punctuation. In bytes: a run of ASCII letters and
     non-ASCII bytes, of ASCII digits and non-ASCII bytes, or of ASCII punctuation, whitespace and
     non-ASCII bytes. A text with any such run of ``threshold`` bytes is flagged (sound: a longer
-    piece always leaves one; cautious: a long run of CJK text is flagged too). Texts are joined
-    with one separator byte that no run includes, and scanned with numpy.
+    piece always leaves one; cautious: a long run of CJK text is flagged too).
+
+    Fast path: texts are joined with one separator byte and cut into aligned blocks of
+    ``threshold // 2`` bytes; a run of ``threshold`` bytes always covers a whole block of one
+    kind, so only texts holding such a block are scanned exactly.
     """
     if not texts:
         return np.zeros(0, dtype=bool)
     raw = [t.encode("utf-8", "surrogatepass") for t in texts]
     starts = np.cumsum([0] + [len(r) + 1 for r in raw[:-1]])
-    b = np.frombuffer(b"\0".join(raw), dtype=np.uint8)
-    keep = np.ones(b.size, dtype=bool)
-    keep[starts[1:] - 1] = False  # the separators
-    high = b >= 0x80
-    lower = b | 0x20
-    letter = ((lower >= ord("a")) & (lower <= ord("z"))) | high
-    digit = ((b >= ord("0")) & (b <= ord("9"))) | high
-    other = ~(letter | digit) | high
+    cls = _CLASSES[np.frombuffer(b"\0".join(raw), dtype=np.uint8)]
+    cls[starts[1:] - 1] = 0  # the separators extend no run
+    block = max(1, threshold // 2)
+    whole = cls.size // block * block
+    full = np.bitwise_and.reduce(cls[:whole].reshape(-1, block), axis=1)
+    hot = np.flatnonzero(full) * block
     risky = np.zeros(len(texts), dtype=bool)
-    for mask in (letter, digit, other):
-        risky |= _max_runs(mask & keep, starts, threshold)
+    for k in np.unique(np.searchsorted(starts, hot, side="right") - 1).tolist():
+        risky[k] = _exact_risk(raw[k], threshold)
     return risky
 
 

@@ -165,13 +165,17 @@ def render_spans(
     ids: Sequence[int] | None = None,
     max_tokens: int | None = None,
     css_class: str = "tok",
+    marks: Sequence[str] | None = None,
 ) -> str:
     """HTML of ``text`` cut into tokens at the byte ``spans`` (one ``<span>`` per token).
 
     ``ids`` (same length as ``spans``) go into the hover titles. With ``max_tokens``, only the
     first ``max_tokens`` tokens are drawn, followed by a note saying how many were left out.
-    Bytes that no span covers are drawn in a ``gap`` span, never dropped.
+    Bytes that no span covers are drawn in a ``gap`` span, never dropped. ``marks`` (same length
+    as ``spans``) adds CSS classes per token, e.g. ``cut`` (a token cutting a code lexeme).
     """
+    if marks is not None and len(marks) != len(spans):
+        raise ValueError(f"{len(marks)} marks for {len(spans)} spans")
     if ids is not None and len(ids) != len(spans):
         raise ValueError(f"{len(ids)} ids for {len(spans)} spans")
     labels = [
@@ -181,7 +185,7 @@ def render_spans(
         text,
         spans,
         labels=labels,
-        extra_classes=[""] * len(spans),
+        extra_classes=list(marks) if marks is not None else [""] * len(spans),
         css_class=css_class,
         max_items=max_tokens,
         noun="token",
@@ -264,6 +268,7 @@ _CSS = """
   outline: 1px solid #b3261e; outline-offset: -1px;
 }
 .tokdash-view .gap { text-decoration: underline wavy #b3261e; }
+.tokdash-view .cut { box-shadow: inset 0 -3px 0 #b3261e, inset -1px 0 0 rgba(0, 0, 0, 0.28); }
 .tokdash-view .tokdash-more { white-space: normal; font-style: italic; opacity: 0.75;
   margin-top: 0.4rem; }
 """

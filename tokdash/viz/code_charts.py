@@ -1,0 +1,117 @@
+"""Plotly figures of the code-structure table and the vocabulary audit (pure: tables in,
+`go.Figure` out)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+_LAYOUT = {"margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "legend_title_text": ""}
+
+#: The share metrics, in the order drawn, with their axis labels.
+SHARE_METRICS: dict[str, str] = {
+    "lexeme_integrity": "lexemes kept whole ↑",
+    "identifier_integrity": "identifiers kept whole ↑",
+    "boundary_alignment": "boundaries between<br>lexemes ↑",
+    "indent_single_share": "indentation<br>in one token ↑",
+    "crossing_rate": "tokens crossing<br>2+ leaves ↓",
+    "partial_utf8_share": "tokens not<br>valid UTF-8 ↓",
+}
+#: The per-lexeme token counts, with their axis labels.
+COUNT_METRICS: dict[str, str] = {
+    "identifier_tokens_mean": "per identifier",
+    "number_tokens_mean": "per number",
+    "indent_tokens_mean": "per indentation",
+}
+DIGIT_COLUMNS: dict[str, str] = {
+    "digit_group_1": "1",
+    "digit_group_2": "2",
+    "digit_group_3": "3",
+    "digit_group_4plus": "4+",
+}
+
+
+def _long(table: pd.DataFrame, language: str, columns: dict[str, str], scale: float = 1.0):
+    rows = table[table["language"] == language]
+    out = rows.melt(id_vars=["tokenizer"], value_vars=list(columns), var_name="metric")
+    out["value"] = out["value"] * scale
+    out["metric"] = out["metric"].map(columns)
+    return out
+
+
+def share_bars(table: pd.DataFrame, language: str = "ALL") -> go.Figure:
+    """Grouped bars: each share metric (x) in %, one bar per tokenizer, for one language."""
+    data = _long(table, language, SHARE_METRICS, 100.0)
+    fig = px.bar(
+        data,
+        x="metric",
+        y="value",
+        color="tokenizer",
+        barmode="group",
+        labels={"value": "share (%)", "metric": ""},
+        title=f"How tokens respect the code: {language} (↑ higher is better, ↓ lower is better)",
+    )
+    fig.update_yaxes(range=[0, 100], ticksuffix="%")
+    fig.update_xaxes(tickangle=0)
+    fig.update_traces(hovertemplate="%{x}: %{y:.1f}%")
+    fig.update_layout(**_LAYOUT)
+    return fig
+
+
+def tokens_per_lexeme_bars(table: pd.DataFrame, language: str = "ALL") -> go.Figure:
+    """Grouped bars: mean tokens per identifier, number and indentation, per tokenizer."""
+    data = _long(table, language, COUNT_METRICS)
+    fig = px.bar(
+        data,
+        x="metric",
+        y="value",
+        color="tokenizer",
+        barmode="group",
+        labels={"value": "tokens (mean)", "metric": ""},
+        title=f"Tokens per lexeme: {language} (1 = never split)",
+    )
+    fig.update_traces(hovertemplate="%{x}: %{y:.2f} tokens")
+    fig.update_layout(**_LAYOUT)
+    return fig
+
+
+def digit_group_bars(table: pd.DataFrame, language: str = "ALL") -> go.Figure:
+    """Grouped bars: share of digit groups (digits of a number held by one token) by length."""
+    data = _long(table, language, DIGIT_COLUMNS, 100.0)
+    fig = px.bar(
+        data,
+        x="metric",
+        y="value",
+        color="tokenizer",
+        barmode="group",
+        labels={"value": "share of digit groups (%)", "metric": "digits in one token"},
+        title=f"How numbers split: {language}",
+    )
+    fig.update_yaxes(range=[0, 100], ticksuffix="%")
+    fig.update_xaxes(type="category")
+    fig.update_traces(hovertemplate="%{x} digit(s): %{y:.1f}%")
+    fig.update_layout(**_LAYOUT)
+    return fig
+
+
+def audit_bars(summary: pd.DataFrame) -> go.Figure:
+    """Grouped bars on a log axis: ids per audit category (and never seen), per tokenizer."""
+    cats = ["special", "partial_utf8", "unreachable", "ok"]
+    if summary["never_seen"].notna().any():
+        cats.append("never_seen")
+    data = summary.melt(id_vars=["tokenizer"], value_vars=cats, var_name="category")
+    fig = px.bar(
+        data,
+        x="category",
+        y="value",
+        color="tokenizer",
+        barmode="group",
+        log_y=True,
+        labels={"value": "ids (log scale)", "category": ""},
+        title="Vocabulary audit: ids per category",
+    )
+    fig.update_yaxes(dtick=1, tickformat=",")
+    fig.update_traces(hovertemplate="%{x}: %{y:,} ids")
+    fig.update_layout(**_LAYOUT)
+    return fig
