@@ -4,7 +4,10 @@ Corpus: the Python standard library's .py files, recursive, site-packages exclud
 repeated ``--copies`` times (8 copies = the issue's 252 MB). For each tokenizer:
 
 - ``reference MB/s``: the tokenizer's own library, batch call (today's tokdash encoder);
-- ``riptoken MB/s`` / ``tokie MB/s``: the candidate's raw batch call, where it can be built;
+- ``riptoken raw MB/s``: for tiktoken encodings, riptoken's own ``CoreBPE.encode_ordinary_batch``
+  on the same texts, nothing of tokdash in between (the yardstick of the engine issue);
+- ``riptoken MB/s`` / ``tokie MB/s``: tokdash's engine (flat ids; riptoken with its long-piece
+  guard), where it can be built;
 - ``tokdash MB/s``: `encode_corpus` with the engine `auto` picks (proof records + the 1%
   run-time guard), i.e. the encode step of ``compare``;
 - ``same ids``: whether tokdash's per-document counts and unigram counts equal the reference's;
@@ -56,6 +59,19 @@ def stdlib_copies(folder: Path, copies: int) -> Path:
     return folder
 
 
+def raw_riptoken(tok, texts: list[str], mb: float, repeats: int) -> float | None:
+    """MB/s of riptoken's own batch call for a tiktoken encoding (None for other backends)."""
+    from tokdash.tokenizers.tiktoken_backend import TiktokenTokenizer, encoding_parts
+
+    if not isinstance(tok, TiktokenTokenizer):
+        return None
+    import riptoken
+
+    parts = encoding_parts(tok.encoding)
+    core = riptoken.CoreBPE(dict(parts.ranks), dict(parts.special_tokens), parts.pattern)
+    return round(mb / median_time(lambda: core.encode_ordinary_batch(texts), repeats), 1)
+
+
 def cli_compare(folder: Path, tid: str) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of ``tokdash compare`` on ``folder`` in a new process."""
     out = folder.parent / f"{tid}.csv"
@@ -95,6 +111,7 @@ def main() -> None:
             row = {"tokenizer": tid, "MB": round(mb, 1)}
             t = median_time(lambda ref=ref: ref.encode_batch(texts), args.repeats)
             row["reference MB/s"] = round(mb / t, 1)
+            row["riptoken raw MB/s"] = raw_riptoken(tok, texts, mb, args.repeats)
             for name in CANDIDATES:
                 try:
                     eng = build_engine(name, tok)

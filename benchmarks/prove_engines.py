@@ -25,7 +25,7 @@ from _results import RESULTS
 from tokdash.tokenizers import load_catalog
 from tokdash.tokenizers.adversarial import SUITES, build_suite
 from tokdash.tokenizers.catalog import CATALOG, ENTRIES
-from tokdash.tokenizers.engines import CANDIDATES, package_version
+from tokdash.tokenizers.engines import CANDIDATES, engine_version
 from tokdash.tokenizers.proofs import (
     SHIPPED_CSV,
     UNAVAILABLE,
@@ -46,7 +46,7 @@ def unloadable(entry_id: str, suite: str, reason: str) -> list[ProofRecord]:
             entry_id,
             "",
             name,
-            package_version(name),
+            engine_version(name),
             suite,
             0,
             0,

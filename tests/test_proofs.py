@@ -20,7 +20,7 @@ from tokdash.tokenizers.adversarial import (
     suite_documents,
 )
 from tokdash.tokenizers.catalog import CATALOG, ENTRIES
-from tokdash.tokenizers.engines import CANDIDATES, Engine, package_version
+from tokdash.tokenizers.engines import CANDIDATES, Engine, engine_version, package_version
 from tokdash.tokenizers.fingerprint import fingerprint
 from tokdash.tokenizers.proofs import ProofRecord, prove
 
@@ -110,9 +110,7 @@ def test_riptoken_is_exact_on_the_reduced_suite_for_cl100k(catalog_tokenizer, re
     record = prove(tok, "riptoken", reduced, suite="reduced")
     assert record.verdict == "exact", record.first_difference
     assert record.documents == len(reduced) and record.documents_differing == 0
-    assert record.digest == fingerprint(tok) and record.engine_version == package_version(
-        "riptoken"
-    )
+    assert record.digest == fingerprint(tok) and record.engine_version == engine_version("riptoken")
     assert record.seconds_reference > 0 and record.seconds_engine > 0
 
 
@@ -212,7 +210,7 @@ def test_records_round_trip_through_csv(tmp_path):
 
 def test_a_changed_engine_version_or_digest_voids_a_record(catalog_tokenizer, cache):
     tok = catalog_tokenizer("cl100k_base")
-    digest, version = fingerprint(tok), package_version("riptoken")
+    digest, version = fingerprint(tok), engine_version("riptoken")
     exact = ProofRecord("cl100k_base", digest, "riptoken", version, "full", 9, 9, 0, "exact", 2, 1)
     proofs.write_records([exact], proofs.SHIPPED_CSV)
     assert proofs.proven_engines(tok) == [exact]

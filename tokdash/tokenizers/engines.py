@@ -42,6 +42,7 @@ __all__ = [
     "Engine",
     "EngineUnavailable",
     "build_engine",
+    "engine_version",
     "long_piece_risk",
     "reference_engine",
 ]
@@ -93,6 +94,18 @@ def package_version(name: str) -> str:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return ""
+
+
+#: tokdash's own part of each engine (the riptoken guard, the HF-to-ranks converter): bump it
+#: when that code changes, so that every proof made with the old code stops counting.
+REVISIONS = {"riptoken": "tokdash2", "tokie": "tokdash1"}
+
+
+def engine_version(name: str) -> str:
+    """What a proof record names: the package version and tokdash's revision of the wrapper
+    (``0.2.4+tokdash2``); '' when the package is not installed."""
+    version = package_version(name)
+    return f"{version}+{REVISIONS[name]}" if version and name in REVISIONS else version
 
 
 def reference_engine(tok: Tokenizer) -> Engine:
@@ -200,7 +213,7 @@ def riptoken_engine(tok: Tokenizer) -> Engine:
     from tokdash.tokenizers.hf_backend import HFTokenizer
     from tokdash.tokenizers.tiktoken_backend import TiktokenTokenizer, encoding_parts
 
-    version = package_version("riptoken")
+    version = engine_version("riptoken")
     if not version:
         raise EngineUnavailable("riptoken is not installed")
     reference = tok.encode_batch
@@ -228,7 +241,7 @@ def tokie_engine(tok: Tokenizer) -> Engine:
     """tokie for a tokenizer defined by a ``tokenizer.json``."""
     from tokdash.tokenizers.hf_backend import HFTokenizer
 
-    version = package_version("tokie")
+    version = engine_version("tokie")
     if not version:
         raise EngineUnavailable("tokie is not installed")
     if not isinstance(tok, HFTokenizer):

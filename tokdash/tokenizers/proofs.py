@@ -34,7 +34,7 @@ from tokdash.tokenizers.engines import (
     Engine,
     EngineUnavailable,
     build_engine,
-    package_version,
+    engine_version,
     reference_engine,
 )
 from tokdash.tokenizers.fetch import cache_dir
@@ -176,7 +176,7 @@ def _tally(name: str, tok: Tokenizer) -> _Tally:
     try:
         engine = build_engine(name, tok)
     except (EngineUnavailable, ImportError) as exc:
-        return _Tally(None, package_version(name), str(exc))
+        return _Tally(None, engine_version(name), str(exc))
     return _Tally(engine, engine.version)
 
 
@@ -306,7 +306,7 @@ def _store_user_records(new: Sequence[ProofRecord]) -> None:
 def _current(records: Iterable[ProofRecord], digest: str) -> list[ProofRecord]:
     """Records of ``digest`` made with the installed version of their engine."""
     return [
-        r for r in records if r.digest == digest and r.engine_version == package_version(r.engine)
+        r for r in records if r.digest == digest and r.engine_version == engine_version(r.engine)
     ]
 
 
@@ -366,7 +366,7 @@ def engine_summary(records: Iterable[ProofRecord] | None = None) -> dict[str, st
         exact = {
             r.engine: r
             for r in recs
-            if r.tokenizer == tid and r.exact and r.engine_version == package_version(r.engine)
+            if r.tokenizer == tid and r.exact and r.engine_version == engine_version(r.engine)
         }
         best = next((exact[n] for n in CANDIDATES if n in exact), None)
         out[tid] = (
