@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tokdash.analysis import metrics
 from tokdash.analysis.encode import CorpusEncoding
@@ -121,3 +123,16 @@ def test_nsl_paper_average():
     )
     assert out["code"] == pytest.approx(0.7)
     assert out["average"] == pytest.approx(0.85)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "bc", " ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "é"])
+    )
+    .map("".join)
+    .map(lambda s: s * 300)
+)
+def test_count_words_equals_split(text):
+    assert metrics.count_words(text) == len(text.split())
+    assert metrics.text_stats(text)["bytes"] == len(text.encode("utf-8"))
