@@ -223,6 +223,26 @@ def wait_still(locator, frames: int = 10) -> None:
     )
 
 
+def choose(pg, box, option, tries: int = 4) -> None:
+    """Open the select ``box`` and click ``option`` (a locator in the page), waiting for the
+    rerun it starts. A rerun that redraws the box can close its list just after it opened: the
+    list is opened again, up to ``tries`` times."""
+    wait_idle(pg)
+    wait_still(box)
+    for attempt in range(tries):
+        box.click()
+        try:
+            option.wait_for(state="visible", timeout=5_000)
+            break
+        except Exception:
+            if attempt == tries - 1:
+                raise
+            pg.keyboard.press("Escape")
+            wait_idle(pg)
+    with rerun(pg):
+        option.click()
+
+
 def assert_no_exception(pg) -> None:
     assert pg.locator('[data-testid="stException"]').count() == 0, pg.locator(
         '[data-testid="stException"]'

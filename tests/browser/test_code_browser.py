@@ -9,9 +9,9 @@ import pytest
 
 from tests.browser.conftest import (
     assert_no_exception,
+    choose,
     full_screenshot,
     open_page,
-    rerun,
     wait_still,
 )
 from tokdash.cli.main import main
@@ -58,9 +58,7 @@ def test_code_structure_language_switch(server_url, page):
     open_page(page, f"{server_url}/code_structure", timeout=240_000)
     page.wait_for_selector(".js-plotly-plot")
     box = page.get_by_test_id("stSelectbox").filter(has_text="Language")
-    with rerun(page):
-        box.click()
-        page.get_by_role("option", name="rust").click()
+    choose(page, box, page.get_by_role("option", name="rust"))
     assert_no_exception(page)
     assert page.get_by_text("How tokens respect the code: rust").count() == 1
     assert page.locator(".tokdash-view .tok").count() > 100

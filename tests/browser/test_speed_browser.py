@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_exception, full_screenshot, open_page, rerun, wait_idle
+from tests.browser.conftest import (
+    assert_no_exception,
+    choose,
+    full_screenshot,
+    open_page,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +30,11 @@ def _open_with_tiny_preset(page, server_url: str):
     page.get_by_role("button", name="Run probe").wait_for()
     assert_no_exception(page)
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stSelectbox").filter(has_text="Model shape").click()
-    with rerun(page):
-        page.get_by_role("option", name="tiny", exact=False).first.click()
+    choose(
+        page,
+        sidebar.get_by_test_id("stSelectbox").filter(has_text="Model shape"),
+        page.get_by_role("option", name="tiny", exact=False).first,
+    )
     return sidebar
 
 
@@ -48,9 +56,11 @@ def test_speed_page_tiny_probe(server_url, page):
     assert len(text.splitlines()) >= 3  # the default selection has several tokenizers
     full_screenshot(page, "speed.png")
     # the cost model needs no run: show it for a real shape (the README's picture)
-    sidebar.get_by_test_id("stSelectbox").filter(has_text="Model shape").click()
-    with rerun(page):
-        page.get_by_role("option").filter(has_text="7b").first.click()
+    choose(
+        page,
+        sidebar.get_by_test_id("stSelectbox").filter(has_text="Model shape"),
+        page.get_by_role("option").filter(has_text="7b").first,
+    )
     assert_no_exception(page)
     page.get_by_role("tab", name="Cost of vocabulary").click()  # tabs switch in the browser
     expect(page.get_by_role("button", name="Download vocab_cost.csv")).to_be_visible()
