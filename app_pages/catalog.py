@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from tokdash.tokenizers.catalog import NOT_AVAILABLE_OFFLINE
-from tokdash.tokenizers.proofs import load_records
+from tokdash.tokenizers.proofs import engine_overview, engine_summary, load_records
 from tokdash.tokenizers.registry import catalog_rows, fetch_all
 from tokdash.ui.widgets import table_with_download
 
@@ -40,13 +40,16 @@ st.caption(
     "reference and any difference falls back. `engine` in the tables above and in every "
     "comparison's CSV says which one ran."
 )
-proofs = pd.DataFrame([r.row() for r in load_records()])
-if proofs.empty:
+records = load_records()
+if not records:
     st.info("No engine proof records ship with this installation: the reference encodes.")
 else:
-    shown = ["tokenizer", "engine", "engine_version", "verdict", "documents", "bytes"]
-    shown += ["documents_differing", "speedup", "first_difference"]
-    table_with_download(proofs[shown], "engine_proofs.csv", key="dl_proofs", width="stretch")
+    used = engine_summary(records)
+    overview = engine_overview(records, used)
+    st.dataframe(overview, width="stretch", hide_index=True)
+    with st.expander("Every proof record (inputs, first difference)"):
+        proofs = pd.DataFrame([r.row() for r in records])
+        table_with_download(proofs, "engine_proofs.csv", key="dl_proofs", width="stretch")
 
 st.subheader("Not available offline")
 st.markdown("\n".join(f"- **{k}**: {v}" for k, v in NOT_AVAILABLE_OFFLINE.items()))

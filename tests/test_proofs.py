@@ -22,7 +22,7 @@ from tokdash.tokenizers.adversarial import (
 from tokdash.tokenizers.catalog import CATALOG, ENTRIES
 from tokdash.tokenizers.engines import CANDIDATES, Engine, engine_version, package_version
 from tokdash.tokenizers.fingerprint import fingerprint
-from tokdash.tokenizers.proofs import ProofRecord, prove
+from tokdash.tokenizers.proofs import ProofRecord, engine_overview, prove
 
 #: riptoken 0.2.4 leaves canonical BPE (tiktoken's) on pieces of 500 bytes or more.
 RIPTOKEN_LONG_PIECE_BUG = "0.2.4"
@@ -242,3 +242,22 @@ def test_prove_on_first_use_writes_then_reuses_its_records(catalog_tokenizer, ca
     monkeypatch.setattr(proofs, "prove_engines", fail)
     assert proofs.prove_on_first_use(tok, samples) == first
     assert proofs.proven_engines(tok) == [r for r in first if r.exact]
+
+
+def test_engine_overview_in_words():
+    def rec(engine, verdict, differing=0, ref=2.0, eng=1.0):
+        return ProofRecord("t", "d", engine, "1", "full", 10, 100, differing, verdict, ref, eng)
+
+    rows = engine_overview(
+        [rec("riptoken", "exact"), rec("tokie", "differs", 3), rec("other", "unavailable: no")],
+        {"t": "riptoken 1 (exact on 10 documents, 0.0 MB; 2.0x)"},
+    )
+    assert rows == [
+        {
+            "tokenizer": "t",
+            "used": "riptoken 1",
+            "riptoken": "exact, 2.0x",
+            "tokie": "differs on 3 of 10 documents",
+            "other": "cannot read it",
+        }
+    ]

@@ -376,3 +376,22 @@ def engine_summary(records: Iterable[ProofRecord] | None = None) -> dict[str, st
             f"{best.bytes / 1e6:.1f} MB; {best.speedup:.1f}x)"
         )
     return out
+
+
+def _verdict_text(r: ProofRecord) -> str:
+    if r.exact:
+        return f"exact, {r.speedup:.1f}x" if not math.isnan(r.speedup) else "exact"
+    if r.verdict.startswith(UNAVAILABLE):
+        return "cannot read it"
+    return f"differs on {r.documents_differing:,} of {r.documents:,} documents"
+
+
+def engine_overview(records: Sequence[ProofRecord], used: dict[str, str]) -> list[dict]:
+    """One row per tokenizer: the engine counting uses, and each candidate's verdict in words
+    (``exact, 2.6x``, ``differs on 79 of 3,178 documents``, ``cannot read it``)."""
+    rows: dict[str, dict] = {}
+    for r in records:
+        engine = used.get(r.tokenizer, "reference").split(" (")[0]
+        row = rows.setdefault(r.tokenizer, {"tokenizer": r.tokenizer, "used": engine})
+        row[r.engine] = _verdict_text(r)
+    return list(rows.values())
