@@ -11,11 +11,12 @@ WORKDIR /home/app/tokdash
 ENV PATH=/home/app/tokdash/.venv/bin:$PATH \
     TOKDASH_CACHE_DIR=/home/app/.cache/tokdash \
     TOKDASH_HOSTED=1 \
+    STREAMLIT_SERVER_MAX_UPLOAD_SIZE=20 \
     PORT=7860 \
     PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu
 
 COPY --chown=app:app requirements.txt requirements-dev.txt Makefile ./
-RUN make setup
+RUN make deps
 COPY --chown=app:app . .
 RUN make fetch
 

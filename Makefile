@@ -5,16 +5,22 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
+DEPS := $(VENV)/.stamp-deps
 STAMP := $(VENV)/.stamp-install
 PORT ?= 8501
 
-.PHONY: setup fetch run test lint format bench clean-cache
+.PHONY: deps setup fetch run test lint format bench clean-cache
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $(DEPS)
+
+$(STAMP): $(DEPS) pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+deps: $(DEPS)
 
 setup: $(STAMP)
 
@@ -39,4 +45,4 @@ bench: fetch
 	$(PY) benchmarks/run_all.py
 
 clean-cache: setup
-	$(PY) -c "from tokdash.fetch import clear_cache; clear_cache()"
+	$(PY) -c "from tokdash.tokenizers.fetch import clear_cache; clear_cache()"

@@ -14,7 +14,7 @@ from tokdash.tokenizers import Tokenizer, load_path
 from tokdash.tokenizers.catalog import CATALOG, ENTRIES, PAPER_BASE
 from tokdash.tokenizers.fingerprint import fingerprint
 from tokdash.tokenizers.registry import is_cached
-from tokdash.ui import cache, sessions
+from tokdash.ui import cache, links, sessions
 from tokdash.ui.sessions import session_dir
 
 TOK_KEY = "td_tokenizers"
@@ -127,6 +127,7 @@ def _tokenizer_picker() -> None:
             "Tokenizer file",
             type=["json", "model", "tiktoken", "gguf", "gz"],
             key="td_tok_upload",
+            max_upload_size=_upload_mb(),
         )
         st.button("Add uploaded tokenizer", key="td_tok_add", on_click=_on_add_upload)
         if current_limits().local_paths:
@@ -174,7 +175,10 @@ def _corpus_picker() -> None:
     choice = ss[CORPUS_KEY]
     if choice == UPLOAD:
         files = st.sidebar.file_uploader(
-            "Source files or a .zip", accept_multiple_files=True, key="td_corpus_upload"
+            "Source files or a .zip",
+            accept_multiple_files=True,
+            key="td_corpus_upload",
+            max_upload_size=_upload_mb(),
         )
         total = sum(f.size for f in files or [])
         if files and total > max_upload_bytes():
@@ -196,13 +200,59 @@ def _corpus_picker() -> None:
         st.sidebar.text_input("Folder path", key="td_corpus_folder")
 
 
+def _upload_mb() -> int:
+    """The upload bound in MB, enforced by Streamlit itself (the browser refuses a larger file
+    before sending it)."""
+    return max(1, max_upload_bytes() // 1_000_000)
+
+
+def _apply_link() -> None:
+    """Once per session, before the pickers exist: take the selection a shared link carries."""
+    ss = st.session_state
+    if ss.get("td_link_applied"):
+        return
+    ss["td_link_applied"] = True
+    params = {k: st.query_params[k] for k in links.PARAMS if k in st.query_params}
+    if not params:
+        return
+    known = [e.id for e in ENTRIES] + list(ss.get(CUSTOM_KEY, {}))
+    sel = links.parse_link(params, known, _corpus_options())
+    if sel.tokenizers:
+        ss[TOK_KEY] = sel.tokenizers
+    if sel.base:
+        ss[BASE_KEY] = sel.base
+    if sel.corpus:
+        ss[CORPUS_KEY] = sel.corpus
+    ss["td_link_warnings"] = sel.warnings
+
+
+def _share_link() -> None:
+    """Keep the address bar on the current selection, and offer the link to copy."""
+    ss = st.session_state
+    params = links.link_params(ss[TOK_KEY], ss[BASE_KEY], ss[CORPUS_KEY])
+    for key in links.PARAMS:
+        if key in params:
+            if st.query_params.get(key) != params[key]:
+                st.query_params[key] = params[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+    for msg in ss.pop("td_link_warnings", []):
+        st.sidebar.warning(msg)
+    with st.sidebar.expander("Share this selection"):
+        st.code(links.share_url(st.context.url, params), language=None, wrap_lines=True)
+        if "corpus" not in params:
+            st.caption("Uploads and local folders stay private: the link leaves the corpus out.")
+
+
 def render_sidebar() -> None:
     """Draw the shared pickers (call once, in app.py, before the page runs)."""
     _init_state()
+    _apply_link()
     sessions.maybe_sweep()
     st.sidebar.header("Selection")
     _tokenizer_picker()
     _corpus_picker()
+    _share_link()
 
 
 def _content_key(tok: Tokenizer) -> str:
