@@ -40,17 +40,19 @@ def _long(table: pd.DataFrame, language: str, columns: dict[str, str], scale: fl
     return out
 
 
+def _grouped(data: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
+    """Grouped bars: metric on x, one bar per tokenizer."""
+    return px.bar(
+        data, x="metric", y="value", color="tokenizer", barmode="group", labels=labels, title=title
+    )
+
+
 def share_bars(table: pd.DataFrame, language: str = "ALL") -> go.Figure:
     """Grouped bars: each share metric (x) in %, one bar per tokenizer, for one language."""
-    data = _long(table, language, SHARE_METRICS, 100.0)
-    fig = px.bar(
-        data,
-        x="metric",
-        y="value",
-        color="tokenizer",
-        barmode="group",
-        labels={"value": "share (%)", "metric": ""},
-        title=f"How tokens respect the code: {language} (↑ higher is better, ↓ lower is better)",
+    fig = _grouped(
+        _long(table, language, SHARE_METRICS, 100.0),
+        {"value": "share (%)", "metric": ""},
+        f"How tokens respect the code: {language} (↑ higher is better, ↓ lower is better)",
     )
     fig.update_yaxes(range=[0, 100], ticksuffix="%")
     fig.update_xaxes(tickangle=0)
@@ -61,15 +63,10 @@ def share_bars(table: pd.DataFrame, language: str = "ALL") -> go.Figure:
 
 def tokens_per_lexeme_bars(table: pd.DataFrame, language: str = "ALL") -> go.Figure:
     """Grouped bars: mean tokens per identifier, number and indentation, per tokenizer."""
-    data = _long(table, language, COUNT_METRICS)
-    fig = px.bar(
-        data,
-        x="metric",
-        y="value",
-        color="tokenizer",
-        barmode="group",
-        labels={"value": "tokens (mean)", "metric": ""},
-        title=f"Tokens per lexeme: {language} (1 = never split)",
+    fig = _grouped(
+        _long(table, language, COUNT_METRICS),
+        {"value": "tokens (mean)", "metric": ""},
+        f"Tokens per lexeme: {language} (1 = never split)",
     )
     fig.update_traces(hovertemplate="%{x}: %{y:.2f} tokens")
     fig.update_layout(**_LAYOUT)
@@ -78,15 +75,10 @@ def tokens_per_lexeme_bars(table: pd.DataFrame, language: str = "ALL") -> go.Fig
 
 def digit_group_bars(table: pd.DataFrame, language: str = "ALL") -> go.Figure:
     """Grouped bars: share of digit groups (digits of a number held by one token) by length."""
-    data = _long(table, language, DIGIT_COLUMNS, 100.0)
-    fig = px.bar(
-        data,
-        x="metric",
-        y="value",
-        color="tokenizer",
-        barmode="group",
-        labels={"value": "share of digit groups (%)", "metric": "digits in one token"},
-        title=f"How numbers split: {language}",
+    fig = _grouped(
+        _long(table, language, DIGIT_COLUMNS, 100.0),
+        {"value": "share of digit groups (%)", "metric": "digits in one token"},
+        f"How numbers split: {language}",
     )
     fig.update_yaxes(range=[0, 100], ticksuffix="%")
     fig.update_xaxes(type="category")
