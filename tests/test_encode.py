@@ -255,3 +255,17 @@ def test_guard_sample_is_seeded_and_never_empty():
     assert 1 <= a.sum() <= 30
     assert guard_sample(5, 0.01).sum() == 1  # at least one document is checked
     assert guard_sample(5, 0.0).sum() == 0 and guard_sample(0, 0.5).size == 0
+
+
+def test_a_panicking_engine_falls_back(tok):
+    """pyo3 panics derive from BaseException, not Exception: they must fall back too."""
+
+    class Panic(BaseException):
+        pass
+
+    def panics(texts):
+        raise Panic("rust panicked")
+
+    got = encode_corpus(tok, DOCS, engine=_engine("fast", panics))
+    assert got.engine.startswith("reference (fallback: fast 9.9 failed (Panic")
+    assert got.doc_tokens.tolist() == [len(tok.encode(d.text)) for d in DOCS]

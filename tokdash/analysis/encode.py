@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
 
 from tokdash.analysis.counts import SparseCounts
 from tokdash.errors import TokdashError
+from tokdash.tokenizers.engines import FATAL_ERRORS, flatten
 
 #: ``progress(done_bytes, total_bytes)``, called after every batch (the last call has
 #: ``done_bytes == total_bytes``).
@@ -128,9 +128,7 @@ def _reference_flat(tokenizer, batch: list) -> tuple[np.ndarray, np.ndarray]:
         raise TokdashError(
             f"{tokenizer.id}: encode_batch returned {len(encoded)} results for {len(batch)} texts."
         )
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    ids = np.fromiter(chain.from_iterable(encoded), dtype=np.int64, count=int(lengths.sum()))
-    return lengths, ids
+    return flatten(encoded)
 
 
 def _engine_flat(
@@ -140,7 +138,9 @@ def _engine_flat(
     the reference too and must agree (else `EngineMismatch` naming the first that differs)."""
     try:
         lengths, ids = engine.encode_flat([d.text for d in batch])
-    except Exception as exc:  # a fast engine failing is a reason to fall back, not to stop
+    except BaseException as exc:  # a failing engine (a Rust panic too) means fall back
+        if isinstance(exc, FATAL_ERRORS):
+            raise
         raise EngineMismatch(f"{engine.label} failed ({type(exc).__name__}: {exc})") from None
     if lengths.size != len(batch) or int(lengths.sum()) != ids.size:
         raise EngineMismatch(f"{engine.label} returned malformed output")

@@ -34,6 +34,16 @@ CANDIDATES = ("riptoken", "tokie")
 
 Flat = tuple[np.ndarray, np.ndarray]
 
+#: Errors never taken for an engine's failure (everything else, a Rust panic included, is).
+FATAL_ERRORS = (KeyboardInterrupt, SystemExit, MemoryError)
+
+
+def flatten(lists: Sequence[Sequence[int]]) -> Flat:
+    """``(lengths, ids)`` (int64) of id lists: every list's ids concatenated in order."""
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    ids = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
+    return lengths, ids
+
 
 __all__ = [
     "BUILDERS",
@@ -41,7 +51,9 @@ __all__ = [
     "REFERENCE",
     "Engine",
     "EngineUnavailable",
+    "FATAL_ERRORS",
     "build_engine",
+    "flatten",
     "engine_version",
     "long_piece_risk",
     "reference_engine",
@@ -82,10 +94,7 @@ class Engine:
         if self.flat is not None:
             lengths, ids = self.flat(texts)
             return np.asarray(lengths, dtype=np.int64), np.asarray(ids, dtype=np.int64)
-        lists = self.batch(texts)
-        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-        ids = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
-        return lengths, ids
+        return flatten(self.batch(texts))
 
 
 def package_version(name: str) -> str:
@@ -202,8 +211,8 @@ def _riptoken_core(ranks: dict[bytes, int], specials: dict[str, int], pattern: s
 
     try:
         return riptoken.CoreBPE(ranks, specials, pattern)
-    except (ValueError, BaseException) as exc:  # a pattern fancy-regex rejects, a bad table
-        if isinstance(exc, KeyboardInterrupt):
+    except BaseException as exc:  # a pattern fancy-regex rejects, a bad table (a Rust panic)
+        if isinstance(exc, FATAL_ERRORS):
             raise
         raise EngineUnavailable(f"riptoken cannot build this encoder: {exc}") from None
 

@@ -22,7 +22,6 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +30,12 @@ from tokdash.corpus import Document
 from tokdash.tokenizers.base import Tokenizer
 from tokdash.tokenizers.engines import (
     CANDIDATES,
+    FATAL_ERRORS,
     Engine,
     EngineUnavailable,
     build_engine,
     engine_version,
+    flatten,
     reference_engine,
 )
 from tokdash.tokenizers.fetch import cache_dir
@@ -48,7 +49,6 @@ USER_JSON = "engine_proofs.json"
 BATCH_BYTES = 4_000_000  # text per batch handed to both engines
 EXACT, DIFFERS, UNAVAILABLE = "exact", "differs", "unavailable"
 _USER_LOCK = threading.Lock()
-_FATAL = (KeyboardInterrupt, SystemExit, MemoryError)
 
 
 @dataclass(frozen=True)
@@ -132,8 +132,7 @@ def _native(engine: Engine, texts: list[str]) -> tuple[np.ndarray, np.ndarray, f
         return np.asarray(lengths, np.int64), np.asarray(ids), time.perf_counter() - t0
     lists = engine.batch(texts)
     seconds = time.perf_counter() - t0
-    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    return lengths, np.fromiter(chain.from_iterable(lists), dtype=np.int64), seconds
+    return (*flatten(lists), seconds)
 
 
 def _one(engine: Engine, text: str) -> np.ndarray | str:
@@ -141,7 +140,7 @@ def _one(engine: Engine, text: str) -> np.ndarray | str:
     try:
         return _native(engine, [text])[1]
     except BaseException as exc:
-        if isinstance(exc, _FATAL):
+        if isinstance(exc, FATAL_ERRORS):
             raise
         return f"{type(exc).__name__}: {str(exc)[:160]}"
 
@@ -152,7 +151,7 @@ def _encode(engine: Engine, texts: list[str]) -> tuple[list[np.ndarray | str], f
     try:
         lengths, ids, seconds = _native(engine, texts)
     except BaseException as exc:
-        if isinstance(exc, _FATAL):
+        if isinstance(exc, FATAL_ERRORS):
             raise
         return [_one(engine, t) for t in texts], 0.0
     ends = np.cumsum(lengths)

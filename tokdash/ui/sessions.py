@@ -16,8 +16,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import streamlit as st
-
 ROOT_NAME = "tokdash-sessions"
 IDLE_SECONDS = 30 * 60
 MAX_AGE_SECONDS = 24 * 3600
@@ -94,5 +92,4 @@ def session_dir() -> Path:
     folder = sessions_root() / _session_id()
     folder.mkdir(parents=True, exist_ok=True)
     folder.touch()
-    st.session_state["td_session_dir"] = str(folder)
     return folder
