@@ -22,7 +22,7 @@ languages = ["ALL", *corpus.languages]
 language = st.selectbox("Language", languages, key="voc_language")
 lang_arg = None if language == "ALL" else language
 
-vocab = vocab_table(cmp, toks)
+vocab = vocab_table(cmp.stats.select(t.id for t in toks))
 st.plotly_chart(charts.utilization_bars(vocab), width="stretch")
 
 curves = {}

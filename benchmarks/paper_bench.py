@@ -57,11 +57,12 @@ def main() -> None:
     docs = corpus.documents
     mb = corpus.n_bytes / 1e6
     ids = [t for t in replication.check_tokenizer_ids() if is_cached(CATALOG[t])]
-    rows, encodings = [], {}
+    rows, stats = [], None
     for tid in ids:
         tok = load_catalog(tid)
         t0 = time.perf_counter()
-        encodings[tid] = encode_corpus(tok, docs)
+        one = encode_corpus(tok, docs)
+        stats = one if stats is None else stats.join(one)
         dt = time.perf_counter() - t0
         rows.append(
             {
@@ -71,7 +72,7 @@ def main() -> None:
                 "MB_per_s": round(mb / dt, 2),
             }  # fmt: skip
         )
-    table = metrics.compression_table(metrics.document_table(docs), encodings, ids[0])
+    table = metrics.compression_table(stats, ids[0])
     t0 = time.perf_counter()
     replication.check_findings(table, ids[0])
     rows.append(

@@ -8,7 +8,7 @@ per-document ratios; the spread over documents is reported separately.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -27,7 +27,6 @@ from tokdash.analysis.vocab_metrics import (  # noqa: F401  (re-exported: metric
     whitespace_share,
     zipf_curve,
 )
-from tokdash.errors import TokdashError
 
 ALL = "ALL"
 
@@ -91,45 +90,8 @@ def snippet_stats(text: str, n_tokens: int, base_tokens: int | None) -> dict:
     }
 
 
-def document_table(documents: Iterable) -> pd.DataFrame:
-    """One row per document (objects with ``.text``, ``.language`` and optionally ``.source``).
-
-    Columns: doc (position in the corpus, 0-based), language, source ("" when absent),
-    bytes = ``len(text.encode("utf-8"))``, chars = ``len(text)`` (code points),
-    lines = ``text.count("\\n") + (1 if text and not text.endswith("\\n") else 0)`` (``""`` has 0
-    lines, ``"a"`` 1, ``"a\\n"`` 1, ``"a\\nb"`` 2; ``"\\r"`` alone does not end a line),
-    words = ``len(text.split())``: maximal runs of characters that are not whitespace in the
-    sense of ``str.isspace`` (Unicode whitespace, so a no-break space separates words).
-    """
-    rows = []
-    for i, d in enumerate(documents):
-        source = getattr(d, "source", "")
-        rows.append({"doc": i, "language": d.language, "source": source, **text_stats(d.text)})
-    cols = ["doc", "language", "source", "bytes", "chars", "lines", "words"]
-    return pd.DataFrame(rows, columns=cols)
-
-
-def _sum_counts(unigram: Mapping[str, np.ndarray], langs: Iterable[str], size: int) -> np.ndarray:
-    """Element-wise sum of ``unigram[lang]`` over ``langs`` (missing languages count 0)."""
-    arrays = [np.asarray(unigram[lang]) for lang in langs if lang in unigram]
-    total = np.zeros(max([size, *(a.size for a in arrays)]), dtype=np.int64)
-    for a in arrays:
-        total[: a.size] += a
-    return total
-
-
-def _check_aligned(docs: pd.DataFrame, encodings: Mapping) -> None:
-    for tid, enc in encodings.items():
-        if len(enc.doc_tokens) != len(docs):
-            raise TokdashError(
-                f"The encoding of {tid} has {len(enc.doc_tokens)} documents but the corpus has "
-                f"{len(docs)}: encode the same corpus again."
-            )
-
-
 def compression_table(
-    docs: pd.DataFrame,
-    encodings: Mapping,
+    stats,
     base: str | None,
     alpha: float = 2.5,
     *,
@@ -137,8 +99,8 @@ def compression_table(
 ) -> pd.DataFrame:
     """One row per tokenizer x language (sorted), then ``ALL`` per tokenizer; TABLE_COLUMNS.
 
-    ``docs`` is `document_table` of the corpus, ``encodings`` maps tokenizer id ->
-    `CorpusEncoding` of the same documents (rows keep its order). Over the documents of a group:
+    ``stats`` is the `tokdash.analysis.stats.CorpusStats` of a corpus (tokenizers in its order).
+    Over the documents of a group:
 
     - documents, bytes, chars, lines, tokens: sums (``ALL`` = the sums over every language);
     - bytes_per_token = sum bytes / sum tokens; chars_per_token = sum chars / sum tokens
@@ -146,7 +108,7 @@ def compression_table(
     - tokens_per_line = sum tokens / sum lines; fertility = sum tokens / sum words
       (whitespace words; meaningful for prose, computed for every language);
     - nsl = sum tokens(T) / sum tokens(base), same documents (NaN with no base, or a base
-      absent from ``encodings``); lower is better, 1.0 for the base itself;
+      absent from ``stats``); lower is better, 1.0 for the base itself;
     - vocab_used = #{i : count_i > 0}; vocab_utilization = vocab_used / vocab_size;
     - renyi_efficiency = `renyi_efficiency` of the group's unigram counts with order ``alpha``
       (2.5 as in Zouhar et al. and Dagan et al.), normalised by log vocab_size
@@ -154,46 +116,44 @@ def compression_table(
       the authors' code computes).
     Ratios with a zero denominator are NaN.
     """
-    _check_aligned(docs, encodings)
-    languages = sorted(docs["language"].unique()) if len(docs) else []
-    lang_of = docs["language"].to_numpy()
-    base_tokens = (
-        np.asarray(encodings[base].doc_tokens) if base is not None and base in encodings else None
-    )
+    languages = stats.languages
+    base_stats = stats.tokenizers.get(base) if base is not None else None
     rows = []
-    for tid, enc in encodings.items():
-        tokens = np.asarray(enc.doc_tokens)
+    for tid, enc in stats.tokenizers.items():
         for lang in [*languages, ALL]:
-            mask = np.ones(len(docs), dtype=bool) if lang == ALL else lang_of == lang
-            sub = docs[mask]
-            n_tok = int(tokens[mask].sum())
-            counts = _sum_counts(enc.unigram, languages if lang == ALL else [lang], enc.vocab_size)
-            used = int((counts > 0).sum())
-            n_bytes, n_chars = int(sub["bytes"].sum()), int(sub["chars"].sum())
-            n_lines, n_words = int(sub["lines"].sum()), int(sub["words"].sum())
+            group = None if lang == ALL else lang
+            text = stats.text_totals(group)
+            n_tok = enc.total_tokens if group is None else int(enc.tokens.get(group, 0))
+            counts = enc.counts(group)
+            used = int(np.count_nonzero(counts))
+            if base_stats is None:
+                nsl = float("nan")
+            else:
+                base_tok = (
+                    base_stats.total_tokens if group is None else base_stats.tokens.get(group, 0)
+                )
+                nsl = ratio(n_tok, int(base_tok))
             rows.append(
                 {
                     "tokenizer": tid,
                     "language": lang,
-                    "documents": int(mask.sum()),
-                    "bytes": n_bytes,
-                    "chars": n_chars,
-                    "lines": n_lines,
+                    "documents": text["documents"],
+                    "bytes": text["bytes"],
+                    "chars": text["chars"],
+                    "lines": text["lines"],
                     "tokens": n_tok,
-                    "bytes_per_token": ratio(n_bytes, n_tok),
-                    "chars_per_token": ratio(n_chars, n_tok),
-                    "tokens_per_line": ratio(n_tok, n_lines),
-                    "fertility": ratio(n_tok, n_words),
-                    "nsl": ratio(n_tok, int(base_tokens[mask].sum()))
-                    if base_tokens is not None
-                    else float("nan"),
+                    "bytes_per_token": ratio(text["bytes"], n_tok),
+                    "chars_per_token": ratio(text["chars"], n_tok),
+                    "tokens_per_line": ratio(n_tok, text["lines"]),
+                    "fertility": ratio(n_tok, text["words"]),
+                    "nsl": nsl,
                     "vocab_size": int(enc.vocab_size),
                     "vocab_used": used,
                     "vocab_utilization": ratio(used, enc.vocab_size),
                     "renyi_efficiency": renyi_efficiency(
                         counts, alpha, enc.vocab_size if renyi_vocab == "vocab" else None
                     ),
-                    "engine": getattr(enc, "engine", "reference"),
+                    "engine": enc.engine,
                 }
             )
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
@@ -213,26 +173,29 @@ DOCUMENT_COLUMNS = [
 ]
 
 
-def document_metrics(docs: pd.DataFrame, encodings: Mapping, base: str | None) -> pd.DataFrame:
-    """Per tokenizer x document (tokenizers in ``encodings`` order, documents in corpus order),
-    each document's own ratios, for the spread over documents (box / violin plots):
+def document_metrics(stats, base: str | None) -> pd.DataFrame:
+    """Per tokenizer x sampled document (tokenizers in ``stats`` order, documents in corpus
+    order), each document's own ratios, for the spread over documents (box / violin plots):
 
     bytes_per_token = bytes / tokens; chars_per_token = chars / tokens;
     tokens_per_line = tokens / lines; nsl = tokens(T) / tokens(base) of that document.
-    NaN where the denominator is 0 or there is no base. Columns DOCUMENT_COLUMNS.
+    NaN where the denominator is 0 or there is no base. Columns DOCUMENT_COLUMNS. The documents
+    are the statistics' seeded sample (all of them when the corpus is no larger than the sample).
     """
-    _check_aligned(docs, encodings)
+    docs = stats.documents()
+    base_col = f"tokens:{base}" if base is not None else None
     base_tokens = (
-        np.asarray(encodings[base].doc_tokens, dtype=np.float64)
-        if base is not None and base in encodings
+        docs[base_col].to_numpy(dtype=np.float64)
+        if base_col is not None and base_col in docs
         else None
     )
     n_bytes = docs["bytes"].to_numpy(dtype=np.float64)
     n_chars = docs["chars"].to_numpy(dtype=np.float64)
     n_lines = docs["lines"].to_numpy(dtype=np.float64)
     frames = []
-    for tid, enc in encodings.items():
-        tokens = np.asarray(enc.doc_tokens, dtype=np.float64)
+    for tid in stats.tokenizers:
+        raw = docs[f"tokens:{tid}"].to_numpy(dtype=np.int64)
+        tokens = raw.astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             df = pd.DataFrame(
                 {
@@ -241,7 +204,7 @@ def document_metrics(docs: pd.DataFrame, encodings: Mapping, base: str | None) -
                     "language": docs["language"].to_numpy(),
                     "source": docs["source"].to_numpy(),
                     "bytes": docs["bytes"].to_numpy(),
-                    "tokens": np.asarray(enc.doc_tokens, dtype=np.int64),
+                    "tokens": raw,
                     "bytes_per_token": np.where(tokens > 0, n_bytes / tokens, np.nan),
                     "chars_per_token": np.where(tokens > 0, n_chars / tokens, np.nan),
                     "tokens_per_line": np.where(n_lines > 0, tokens / n_lines, np.nan),

@@ -100,6 +100,11 @@ def _is_whitespace(b: bytes) -> bool:
     return bool(b) and all(ch in b" \t\n\r\x0b\x0c" for ch in b)
 
 
+def whitespace_ids(vocab_bytes: list[bytes]) -> np.ndarray:
+    """Ids whose bytes are non-empty and all in b" \\t\\n\\r\\v\\f" (int64, sorted)."""
+    return np.asarray([i for i, b in enumerate(vocab_bytes) if _is_whitespace(b)], np.int64)
+
+
 def whitespace_share(counts: np.ndarray, vocab_bytes: list[bytes]) -> float:
     """Share of token occurrences that are pure whitespace (indentation, newlines):
     sum of counts_i over ids whose bytes are non-empty and all in b" \\t\\n\\r\\v\\f",

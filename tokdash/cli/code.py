@@ -63,7 +63,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if corpus is not None:
             from tokdash.analysis.encode import encode_corpus
 
-            counts = encode_corpus(tok, corpus.documents).counts()
+            counts = encode_corpus(tok, corpus.documents).tokenizers[tok.id].counts()
         audit = audit_vocabulary(tok)
         tables.append(audit_table(tok, audit, counts))
         pairs.append((audit, counts))

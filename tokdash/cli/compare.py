@@ -1,51 +1,163 @@
-"""``python -m tokdash compare``: compression and vocabulary numbers on a corpus, as CSV."""
+"""``python -m tokdash compare``: compression and vocabulary numbers on a corpus, as CSV.
+
+A built-in corpus (sample, stdlib) is encoded in this process; a folder, file or URL is streamed
+through the corpus-scale pipeline (`tokdash.scale.jobs`) on local processes, Slurm or Ray, so
+its size does not matter. Either way the numbers come from one `CorpusStats`, which
+``--stats-dir`` keeps so that ``python -m tokdash report`` rebuilds every CSV without encoding.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 from tokdash.analysis.compare import COMPARE_COLUMNS
 from tokdash.analysis.engine_choice import MODES
+from tokdash.analysis.stats import DEFAULT_SAMPLE_SIZE
 from tokdash.cli.common import TOKENIZER_HELP, add_corpus_argument, progress, write_csv
+from tokdash.scale.jobs import EXECUTORS
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    """Compression and vocabulary numbers of tokenizers on a corpus, as CSV."""
-    from tokdash.analysis.compare import run_comparison, vocab_table
+def _builtin(spec: str) -> bool:
+    from tokdash.corpus import list_sample_corpora
+    from tokdash.corpus.units import is_streamable
+
+    names = {"sample", "stdlib", "python-stdlib", *list_sample_corpora()}
+    return spec in names or spec.startswith("sample:") or not is_streamable(spec)
+
+
+def _in_process(args, toks, base):
+    from tokdash.analysis.compare import run_comparison
     from tokdash.corpus import resolve_corpus
-    from tokdash.tokenizers import get_tokenizer
 
-    toks = [get_tokenizer(t, progress=progress) for t in dict.fromkeys(args.tokenizer)]
-    base = get_tokenizer(args.base, progress=progress) if args.base else None
     corpus = resolve_corpus(args.corpus)
     if args.language:
         corpus = corpus.filter(args.language)
-    for skipped in corpus.skipped[:5]:
-        progress(f"skipped {skipped.source}: {skipped.reason}")
-    if len(corpus.skipped) > 5:
-        progress(f"... and {len(corpus.skipped) - 5} more files skipped")
     progress(
         f"corpus {corpus.name}: {len(corpus.documents)} documents, {corpus.n_bytes:,} bytes, "
         f"languages {', '.join(corpus.languages)}"
     )
     cmp = run_comparison(
-        toks,
-        corpus.documents,
-        base,
-        progress=lambda msg, _f: progress(msg),
-        engine=args.engine,
+        toks, corpus.documents, base, progress=lambda m, _f: progress(m), engine=args.engine
     )
-    for tid, enc in cmp.encodings.items():
-        progress(f"{tid}: {enc.engine}, {enc.n_bytes / 1e6 / max(enc.seconds, 1e-9):.1f} MB/s")
+    import pandas as pd
+
+    stats = cmp.stats
+    stats.skipped = pd.DataFrame(
+        {
+            "unit": [0] * len(corpus.skipped),
+            "pos": list(range(len(corpus.skipped))),
+            "source": [s.source for s in corpus.skipped],
+            "reason": [s.reason for s in corpus.skipped],
+        }
+    )
+    stats.skipped_total = len(corpus.skipped)
+    return stats
+
+
+def _streamed(args, toks, base):
+    from tokdash.corpus.units import plan_corpus
+    from tokdash.scale.jobs import JobOptions, run_job
+
+    order = list(toks) + (
+        [base] if base is not None and base.id not in {t.id for t in toks} else []
+    )
+    specs = [*dict.fromkeys(args.tokenizer)] + ([args.base] if len(order) > len(toks) else [])
+    opts = JobOptions(
+        executor=args.executor,
+        workers=args.workers,
+        tasks=args.tasks,
+        threads=args.threads,
+        engine=args.engine,
+        sample_size=args.sample_size,
+        seed=args.seed,
+        partition=args.partition or "",
+        time=args.time,
+        cpus_per_task=args.cpus_per_task,
+        mem_per_cpu_gb=args.mem_per_cpu,
+        venv_path=args.venv or "",
+        dry_run=args.dry_run,
+        ray_address=args.ray_address or "",
+    )
+    if args.engine == "auto":  # prove user tokenizers on a sample of this corpus, here, once
+        from tokdash.analysis.engine_choice import choose_engine
+        from tokdash.corpus.records import DocRef
+        from tokdash.corpus.units import read_unit
+
+        plan = plan_corpus(args.corpus)
+        docs = []
+        for i, unit in enumerate(plan.units[:200]):
+            docs += [r for r in read_unit(unit, i) if isinstance(r, DocRef)][:50]
+            if len(docs) >= 50:
+                break
+        for tok in order:
+            choose_engine(tok, "auto", docs[:50])
+    stats = run_job(args.corpus, order, specs, opts, args.stats_dir, say=progress)
+    if stats is not None and args.language:
+        stats = stats.filter_languages(args.language)
+    return stats
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compression and vocabulary numbers of tokenizers on a corpus, as CSV."""
+    from tokdash.tokenizers import get_tokenizer
+
+    if not _builtin(args.corpus):
+        from tokdash.scale.pipeline import limit_threads
+
+        limit_threads(args.threads)  # before any encoder starts its thread pool
+    toks = [get_tokenizer(t, progress=progress) for t in dict.fromkeys(args.tokenizer)]
+    base = get_tokenizer(args.base, progress=progress) if args.base else None
+    stats = _in_process(args, toks, base) if _builtin(args.corpus) else _streamed(args, toks, base)
+    if stats is None:  # handed to Slurm
+        return 0
+    stats.meta.update(
+        {"shown": [t.id for t in toks], "base": base.id if base else None, "alpha": args.alpha}
+    )
+    if args.stats_dir:
+        from tokdash.analysis.stats_io import save_stats
+
+        save_stats(stats, Path(args.stats_dir) / "bundle")
+        progress(f"statistics bundle: {Path(args.stats_dir) / 'bundle'}")
+    for tid in [t.id for t in toks]:
+        enc = stats.tokenizers[tid]
+        progress(f"{tid}: {enc.engine}, {stats.n_bytes / 1e6 / max(enc.seconds, 1e-9):.1f} MB/s")
+    write_outputs(stats, args)
+    return 0
+
+
+def write_outputs(stats, args) -> None:
+    """The CSVs ``compare`` and ``report`` write, from the statistics alone."""
+    from tokdash.analysis.compare import Comparison, vocab_table
+    from tokdash.scale.report import skipped_summary
+
+    shown = stats.meta.get("shown") or list(stats.tokenizers)
+    cmp = Comparison(stats, shown, stats.meta.get("base"))
     table = cmp.table(alpha=args.alpha)
     write_csv(table, args.out)
     if args.per_document:
         write_csv(cmp.per_document(), args.per_document)
+        progress(f"per-document rows: {cmp.sample_note()}")
     if args.vocab:
-        write_csv(vocab_table(cmp, toks), args.vocab)
+        write_csv(vocab_table(stats.select(shown), alpha=args.alpha), args.vocab)
+    if args.skipped:
+        write_csv(stats.skipped_report(), args.skipped)
+    if stats.skipped_total:
+        progress(skipped_summary(stats))
     if args.out != "-":
         print(table.to_string(index=False, max_rows=60))
-    return 0
+
+
+def add_output_arguments(p: argparse.ArgumentParser) -> None:
+    """The CSV outputs ``compare`` and ``report`` share."""
+    p.add_argument("--out", "-o", default="-", help="CSV path for the table ('-': stdout)")
+    p.add_argument(
+        "--per-document", metavar="CSV", help="also write per-document numbers (the sample)"
+    )
+    p.add_argument("--vocab", metavar="CSV", help="also write vocabulary statistics")
+    p.add_argument("--skipped", metavar="CSV", help="also write the skipped records and why")
+    p.add_argument("--alpha", type=float, default=2.5, help="Renyi efficiency order (default 2.5)")
 
 
 def register(sub) -> None:
@@ -54,20 +166,23 @@ def register(sub) -> None:
         "compare",
         help="compression and vocabulary numbers of tokenizers on a corpus, as CSV",
         description="One row per tokenizer x language plus an ALL row per tokenizer, with "
-        "columns: " + ", ".join(COMPARE_COLUMNS) + ". Ratios are total over total.",
+        "columns: " + ", ".join(COMPARE_COLUMNS) + ". Ratios are total over total. A folder, "
+        "file or URL is streamed (no size limit) on --workers processes; --stats-dir keeps the "
+        "statistics for `tokdash report` and the dashboard.",
     )
     p.add_argument("--tokenizer", "-t", action="append", required=True, help=TOKENIZER_HELP)
-    add_corpus_argument(p)
+    add_corpus_argument(
+        p,
+        help_extra="; also .jsonl.gz, .jsonl.zst, .parquet, a folder of those, or an fsspec URL "
+        "(s3://..., hf://datasets/...)",
+    )
     p.add_argument(
         "--base",
         default="llama2",
         help="base tokenizer for normalized sequence length NSL = tokens(T)/tokens(base) "
         "(default: llama2, as in the paper; '' for none)",
     )
-    p.add_argument("--out", "-o", default="-", help="CSV path for the table ('-': stdout)")
-    p.add_argument("--per-document", metavar="CSV", help="also write per-document numbers")
-    p.add_argument("--vocab", metavar="CSV", help="also write vocabulary statistics")
-    p.add_argument("--alpha", type=float, default=2.5, help="Renyi efficiency order (default 2.5)")
+    add_output_arguments(p)
     p.add_argument("--language", action="append", help="keep only these languages (repeatable)")
     p.add_argument(
         "--engine",
@@ -77,4 +192,31 @@ def register(sub) -> None:
         "(a 1%% sample is re-checked at run time; any difference falls back), reference = the "
         "tokenizer's own library, or force one engine",
     )
+    g = p.add_argument_group("corpus scale (folders, files and URLs)")
+    g.add_argument("--stats-dir", metavar="DIR", help="keep the statistics (and task files) here")
+    g.add_argument("--executor", choices=EXECUTORS, default="local", help="default: local")
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=max(1, os.cpu_count() or 1),
+        help="processes (local) or concurrent tasks (slurm, ray); default: the number of cores",
+    )
+    g.add_argument("--tasks", type=int, help="pieces the corpus is split into (default: workers)")
+    g.add_argument("--threads", type=int, default=1, help="encoder threads per worker (default 1)")
+    g.add_argument(
+        "--sample-size",
+        type=int,
+        default=DEFAULT_SAMPLE_SIZE,
+        help=f"documents kept for per-document rows (default {DEFAULT_SAMPLE_SIZE:,})",
+    )
+    g.add_argument("--seed", type=int, default=0, help="seed of the document sample (default 0)")
+    g.add_argument("--partition", help="Slurm partition")
+    g.add_argument("--time", default="02:00:00", help="Slurm time limit (default 02:00:00)")
+    g.add_argument("--cpus-per-task", type=int, default=1, help="Slurm/Ray CPUs per task")
+    g.add_argument("--mem-per-cpu", type=float, default=2.0, help="Slurm/Ray GB per CPU")
+    g.add_argument("--venv", help="Slurm: virtual environment to activate on the nodes")
+    g.add_argument(
+        "--dry-run", action="store_true", help="Slurm: write the launch script, do not submit"
+    )
+    g.add_argument("--ray-address", help="Ray: address of an existing cluster (default: local)")
     p.set_defaults(func=cmd_compare)

@@ -10,11 +10,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tokdash.cli import catalog, code, compare, encode, paper, speed, swap, train
+from tokdash.cli import catalog, code, compare, encode, paper, report, speed, swap, train
 from tokdash.errors import TokdashError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMAND_MODULES = (catalog, encode, compare, train, speed, swap, paper, code)
+COMMAND_MODULES = (catalog, encode, compare, report, train, speed, swap, paper, code)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,6 +23,13 @@ Span = tuple[int, int]
 DEFAULT_THREADS = max(1, min(os.cpu_count() or 1, 8))
 
 
+def encode_threads() -> int:
+    """Threads a batch encoder may use now: ``TOKDASH_THREADS`` when set (a corpus-scale worker
+    sets 1), else `DEFAULT_THREADS`."""
+    value = os.environ.get("TOKDASH_THREADS", "")
+    return max(1, int(value)) if value.isdigit() else DEFAULT_THREADS
+
+
 @dataclass(frozen=True)
 class TokenizerInfo:
     """Descriptive facts about a loaded tokenizer, shown in tables and CSVs."""

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from tokdash.errors import EngineUnavailable, TokdashError
-from tokdash.tokenizers.base import DEFAULT_THREADS, Tokenizer
+from tokdash.tokenizers.base import Tokenizer, encode_threads
 
 REFERENCE = "reference"
 #: Fast candidates, fastest first (the first proven one is used).
@@ -206,7 +206,7 @@ def _guarded(fast: Callable[[list[str]], list[list[int]]], reference) -> Callabl
 
 
 def _riptoken_core(ranks: dict[bytes, int], specials: dict[str, int], pattern: str):
-    os.environ.setdefault("RAYON_NUM_THREADS", str(DEFAULT_THREADS))
+    os.environ.setdefault("RAYON_NUM_THREADS", str(encode_threads()))
     import riptoken
 
     try:

@@ -9,7 +9,7 @@ import numpy as np
 import sentencepiece as spm
 
 from tokdash.errors import TokenizerLoadError
-from tokdash.tokenizers.base import DEFAULT_THREADS, Span, Tokenizer, TokenizerInfo
+from tokdash.tokenizers.base import Span, Tokenizer, TokenizerInfo, encode_threads
 
 
 class SentencePieceTokenizer(Tokenizer):
@@ -45,7 +45,7 @@ class SentencePieceTokenizer(Tokenizer):
         self, texts: Sequence[str], *, add_special_tokens: bool = False
     ) -> list[list[int]]:
         add_bos = add_special_tokens and self._sp.bos_id() >= 0
-        return self._sp.encode(list(texts), add_bos=add_bos, num_threads=DEFAULT_THREADS)
+        return self._sp.encode(list(texts), add_bos=add_bos, num_threads=encode_threads())
 
     def count_batch(self, texts: Sequence[str]) -> np.ndarray:
         return np.fromiter((len(x) for x in self.encode_batch(texts)), dtype=np.int64)

@@ -12,7 +12,7 @@ import numpy as np
 import tiktoken
 
 from tokdash.errors import EncodeError, TokenizerLoadError
-from tokdash.tokenizers.base import DEFAULT_THREADS, Tokenizer, TokenizerInfo
+from tokdash.tokenizers.base import Tokenizer, TokenizerInfo, encode_threads
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class TiktokenTokenizer(Tokenizer):
         self, texts: Sequence[str], *, add_special_tokens: bool = False
     ) -> list[list[int]]:
         return self._guarded(
-            self._enc.encode_ordinary_batch, list(texts), num_threads=DEFAULT_THREADS
+            self._enc.encode_ordinary_batch, list(texts), num_threads=encode_threads()
         )
 
     def count_batch(self, texts: Sequence[str]) -> np.ndarray:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from tokdash.analysis.compare import Comparison, run_comparison
-from tokdash.analysis.encode import CorpusEncoding
+from tokdash.analysis.stats import CorpusStats
 from tokdash.errors import TokdashError
 from tokdash.tokenizers import Tokenizer
 from tokdash.ui import cache
@@ -21,7 +21,7 @@ from tokdash.ui.sidebar import (
 )
 
 
-def cached_encoder(ckey: str) -> Callable[[Tokenizer, Sequence], CorpusEncoding]:
+def cached_encoder(ckey: str) -> Callable[[Tokenizer, Sequence], CorpusStats]:
     """An ``encode`` for `run_comparison` that caches per (tokenizer key, corpus key)."""
     return lambda tok, docs: cache.corpus_encoding(tok, tokenizer_key(tok), docs, ckey)
 

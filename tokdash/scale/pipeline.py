@@ -1,0 +1,154 @@
+"""The corpus-scale pipeline on datatrove: plan reader -> tokdash statistics step -> one statistics
+bundle per task -> merge.
+
+Each task reads its share of the plan's units (`tokdash.corpus.units.Plan.shard`), encodes every
+document with all selected tokenizers in one pass and writes its `CorpusStats` to
+``STATS_DIR/tasks/NNNNN``; datatrove marks the task complete only after that, so a re-run skips
+finished tasks. `merge_tasks` adds the task bundles into ``STATS_DIR/bundle``.
+
+A worker encodes on ``threads`` threads (1 by default): ``--workers N`` uses N cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from datatrove.data import Document as DatatroveDocument
+from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.readers.base import BaseReader
+
+from tokdash.corpus.records import DocRef
+from tokdash.corpus.units import Plan, read_unit
+
+#: Seconds between two writes of a task's progress file.
+PROGRESS_EVERY = 0.5
+
+
+def _quiet_console() -> None:
+    """Drop datatrove's per-task console logger (the task's log file is kept)."""
+    if os.environ.get("TOKDASH_VERBOSE_TASKS") == "1":
+        return
+    from loguru import logger
+
+    for hid, handler in list(logger._core.handlers.items()):  # noqa: SLF001 (no public API)
+        if getattr(handler, "_name", "") == "<stderr>":
+            logger.remove(hid)
+
+
+def limit_threads(threads: int) -> None:
+    """Make this process's encoders use ``threads`` threads (before they first encode)."""
+    os.environ["TOKDASH_THREADS"] = str(threads)
+    os.environ["RAYON_NUM_THREADS"] = str(threads)
+    os.environ["TOKENIZERS_PARALLELISM"] = "true" if threads > 1 else "false"
+
+
+class PlanReader(BaseReader):
+    """Reads the units of a `Plan` that fall to this task; each record travels as a datatrove
+    document whose metadata holds the tokdash record (document, skipped record, line count)."""
+
+    name = "tokdash plan reader"
+
+    def __init__(self, plan_json: str, stats_dir: str) -> None:
+        super().__init__()
+        self.plan_json = plan_json
+        self.stats_dir = stats_dir
+
+    def records(self, rank: int, world_size: int):
+        """The tokdash records of this task's units, in corpus order."""
+        plan = Plan.from_json(self.plan_json)
+        progress = Path(self.stats_dir) / "progress" / f"{rank:05d}.json"
+        progress.parent.mkdir(parents=True, exist_ok=True)
+        done = docs = 0
+        last = 0.0
+        for i in plan.shard(rank, world_size):
+            for record in read_unit(plan.units[i], i):
+                docs += isinstance(record, DocRef)
+                yield record
+            done += plan.units[i].size
+            now = time.monotonic()
+            if now - last > PROGRESS_EVERY:
+                _write_progress(progress, done, docs)
+                last = now
+        _write_progress(progress, done, docs)
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1):
+        _quiet_console()
+        for record in self.records(rank, world_size):
+            if isinstance(record, DocRef):
+                self.stat_update("documents")
+            yield DatatroveDocument(
+                text="", id=f"{record.unit}/{getattr(record, 'pos', -1)}", metadata={"tokdash": record}
+            )
+
+
+def _write_progress(path: Path, done: int, docs: int) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"bytes": done, "documents": docs}))
+    tmp.replace(path)
+
+
+class StatsStep(PipelineStep):
+    """Folds this task's records into `CorpusStats` (all tokenizers in one pass) and writes them
+    to ``STATS_DIR/tasks/NNNNN``."""
+
+    name = "tokdash statistics"
+    type = "📊 - STATS"
+
+    def __init__(
+        self,
+        tokenizer_specs: list[str],
+        engine_mode: str,
+        stats_dir: str,
+        reader: PlanReader,
+        *,
+        sample_size: int,
+        seed: int,
+        guard_fraction: float,
+        threads: int = 1,
+    ) -> None:
+        super().__init__()
+        self.tokenizer_specs = tokenizer_specs
+        self.engine_mode = engine_mode
+        self.stats_dir = stats_dir
+        self.reader = reader
+        self.options = {"sample_size": sample_size, "seed": seed, "guard_fraction": guard_fraction}
+        self.threads = threads
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1):
+        limit_threads(self.threads)
+        from tokdash.analysis.engine_choice import choose_engine
+        from tokdash.analysis.fold import fold
+        from tokdash.analysis.stats_io import save_stats
+        from tokdash.tokenizers import get_tokenizer
+
+        plan = Plan.from_json(self.reader.plan_json)
+        toks = [get_tokenizer(s) for s in self.tokenizer_specs]
+        engines = {t.id: choose_engine(t, self.engine_mode) for t in toks}
+        first = [data]
+
+        def read():
+            if first[0] is not None:
+                stream, first[0] = first[0], None
+                return (doc.metadata["tokdash"] for doc in stream)
+            return self.reader.records(rank, world_size)
+
+        import numpy as np
+
+        unit_first = np.asarray([u.first for u in plan.units], np.int64)
+        with self.track_time():
+            stats = fold(
+                toks,
+                read,
+                engines,
+                name=plan.name,
+                n_units=len(plan.units),
+                unit_first=unit_first,
+                **self.options,
+            )
+        save_stats(stats, Path(self.stats_dir) / "tasks" / f"{rank:05d}")
+        self.stat_update("documents", value=stats.n_documents)
+        return
+        yield  # a generator step that passes nothing on
