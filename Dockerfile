@@ -15,7 +15,7 @@ ENV PATH=/home/app/tokdash/.venv/bin:$PATH \
     PORT=7860 \
     PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu
 
-COPY --chown=app:app requirements.txt requirements-dev.txt Makefile ./
+COPY --chown=app:app requirements.txt requirements-dev.txt requirements-ray.txt Makefile ./
 RUN make deps
 COPY --chown=app:app . .
 RUN make fetch

@@ -11,7 +11,7 @@ PORT ?= 8501
 
 .PHONY: deps setup fetch run test lint format bench clean-cache
 
-$(DEPS): requirements.txt requirements-dev.txt
+$(DEPS): requirements.txt requirements-dev.txt requirements-ray.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	touch $(DEPS)

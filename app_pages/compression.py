@@ -3,6 +3,7 @@
 import streamlit as st
 
 from tokdash.analysis import metrics
+from tokdash.scale.report import skipped_summary
 from tokdash.ui import selection
 from tokdash.ui.widgets import table_with_download
 from tokdash.viz import charts
@@ -19,22 +20,22 @@ alpha = st.sidebar.number_input(
     "Rényi alpha", min_value=0.0, max_value=10.0, value=2.5, step=0.5, key="cmp_alpha"
 )
 bar = st.progress(0.0, text="Encoding ...")
-toks, corpus, cmp = selection.selection_comparison(
-    with_base=True, progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg)
+toks, cmp = selection.selection_comparison(
+    with_base=True,
+    progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg),
+    allow_stats=True,
 )
 bar.empty()
 table = cmp.table(alpha=alpha)
+stats = cmp.stats
 
-n_docs = len(corpus.documents)
 st.markdown(
-    f"**{corpus.name}**: {n_docs:,} documents, {corpus.n_bytes / 1e6:.2f} MB, "
-    f"languages: {', '.join(corpus.languages)}. Base: `{cmp.base}`."
+    f"**{stats.name}**: {stats.n_documents:,} documents, {stats.n_bytes / 1e6:.2f} MB, "
+    f"languages: {', '.join(stats.languages)}. Base: `{cmp.base}`."
 )
-if corpus.skipped:
-    with st.expander(f"{len(corpus.skipped)} file(s) skipped"):
-        st.dataframe(
-            [{"file": s.source, "reason": s.reason} for s in corpus.skipped], hide_index=True
-        )
+if stats.skipped_total:
+    with st.expander(skipped_summary(stats)):
+        st.dataframe(stats.skipped_report(), hide_index=True)
 
 overall = table[table["language"] == "ALL"].set_index("tokenizer")
 cols = st.columns(min(len(overall), 4))
@@ -60,6 +61,7 @@ if cmp.base is not None:
     st.plotly_chart(charts.nsl_heatmap(matrix, cmp.base), width="stretch")
 per_doc = cmp.per_document()
 st.plotly_chart(charts.document_box(per_doc, metric), width="stretch")
+st.caption(f"Spread over {cmp.sample_note()}.")
 
 st.subheader("Full table")
 table_with_download(table, "compression.csv", key="dl_compression", width="stretch")

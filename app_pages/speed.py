@@ -20,14 +20,14 @@ st.caption(
 )
 
 bar = st.progress(0.0, text="Measuring characters/token on the corpus ...")
-toks, corpus, cmp = selection.selection_comparison(
+toks, cmp = selection.selection_comparison(
     with_base=False, progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg)
 )
 bar.empty()
 rates = costmodel.rates_from_table(cmp.table(), toks)
 st.markdown(
-    f"Compression measured on **{corpus.name}** ({len(corpus.documents):,} documents, "
-    f"{corpus.n_bytes / 1e6:.2f} MB): "
+    f"Compression measured on **{cmp.stats.name}** ({cmp.stats.n_documents:,} documents, "
+    f"{cmp.stats.n_bytes / 1e6:.2f} MB): "
     + ", ".join(f"`{r.tokenizer}` {r.chars_per_token:.2f} chars/token" for r in rates)
 )
 

@@ -16,33 +16,44 @@ st.caption(
     "token occurrences that are only spaces, tabs or newlines (indentation)."
 )
 
-toks, corpus, cmp = selection.selection_comparison(with_base=False)
+toks, cmp = selection.selection_comparison(with_base=False, allow_stats=True)
+vocabularies = {t.id: t for t in toks}
 
-languages = ["ALL", *corpus.languages]
+languages = ["ALL", *cmp.stats.languages]
 language = st.selectbox("Language", languages, key="voc_language")
 lang_arg = None if language == "ALL" else language
 
-vocab = vocab_table(cmp.stats.select(t.id for t in toks))
+vocab = vocab_table(cmp.stats.select(cmp.tokenizer_ids))
 st.plotly_chart(charts.utilization_bars(vocab), width="stretch")
 
 curves = {}
 hists = []
-for tok in toks:
-    counts = cmp.encodings[tok.id].counts(lang_arg)
-    curves[tok.id] = metrics.zipf_curve(counts)
-    h = metrics.token_length_histogram(counts, tok.vocab_bytes(), weighted=True)
-    hists.append(h.assign(tokenizer=tok.id))
+for tid in cmp.tokenizer_ids:
+    counts = cmp.encodings[tid].counts(lang_arg)
+    curves[tid] = metrics.zipf_curve(counts)
+    if tid in vocabularies:
+        h = metrics.token_length_histogram(counts, vocabularies[tid].vocab_bytes(), weighted=True)
+        hists.append(h.assign(tokenizer=tid))
+missing = [t for t in cmp.tokenizer_ids if t not in vocabularies]
+if missing:
+    st.caption(
+        f"Token lengths and token strings need the vocabulary of {', '.join(missing)}, which "
+        "does not load here: load it in the sidebar to see them."
+    )
 left, right = st.columns(2)
 left.plotly_chart(charts.zipf_curves(curves), width="stretch")
-hist = pd.concat(hists, ignore_index=True)
-right.plotly_chart(charts.token_length_histogram(hist), width="stretch")
+hist = pd.concat(hists, ignore_index=True) if hists else pd.DataFrame()
+if hists:
+    right.plotly_chart(charts.token_length_histogram(hist), width="stretch")
 
 st.subheader("Utilization table")
 table_with_download(vocab, "vocabulary.csv", key="dl_vocab", width="stretch")
 
 st.subheader("Top and unused tokens")
-pick = st.selectbox("Tokenizer", [t.id for t in toks], key="voc_tok")
-tok = next(t for t in toks if t.id == pick)
+if not vocabularies:
+    st.stop()
+pick = st.selectbox("Tokenizer", list(vocabularies), key="voc_tok")
+tok = vocabularies[pick]
 counts = cmp.encodings[tok.id].counts(lang_arg)
 n_top = st.slider("How many top tokens", 10, 500, 50, key="voc_top")
 top_col, unused_col = st.columns(2)

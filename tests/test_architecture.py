@@ -176,3 +176,9 @@ def test_pyproject_pins_equal_requirements():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert set(project["dependencies"]) == pins
     assert project["scripts"]["tokdash"] == "tokdash.cli.main:main"
+    ray_pins = {
+        line.strip()
+        for line in (ROOT / "requirements-ray.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert set(project["optional-dependencies"]["ray"]) == ray_pins

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT
-from tokdash.analysis.compare import COMPARE_COLUMNS, run_comparison, vocab_table
+from tokdash.analysis.compare import COMPARE_COLUMNS, run_comparison, sample_note, vocab_table
 from tokdash.analysis.encode import encode_corpus
 from tokdash.corpus import Document, harvest_stdlib, load_sample_corpus
 from tokdash.tokenizers import Tokenizer, TokenizerInfo
@@ -31,15 +31,17 @@ def test_encode_corpus_counts_match_direct(catalog_tokenizer):
     tok = catalog_tokenizer("cl100k_base")
     docs = load_sample_corpus("all").documents
     seen = []
-    enc = encode_corpus(tok, docs, progress=lambda done, total: seen.append((done, total)))
+    stats = encode_corpus(tok, docs, progress=lambda done, total: seen.append((done, total)))
+    enc = stats.tokenizers[tok.id]
     direct = [len(tok.encode(d.text)) for d in docs]
-    assert enc.doc_tokens.tolist() == direct
-    assert sum(int(c.sum()) for c in enc.unigram.values()) == sum(direct)
-    assert seen[-1][0] == seen[-1][1] == enc.n_bytes
+    assert stats.sample_complete
+    assert stats.documents()[f"tokens:{tok.id}"].tolist() == direct
+    assert sum(int(c.sum()) for c in enc.unigram.values()) == sum(direct) == enc.total_tokens
+    assert seen[-1][0] == seen[-1][1] == stats.n_bytes
     small = encode_corpus(tok, docs, batch_bytes=1000)
-    assert small.doc_tokens.tolist() == direct
+    assert small.documents()[f"tokens:{tok.id}"].tolist() == direct
     for lang, counts in enc.unigram.items():
-        assert np.array_equal(counts, small.unigram[lang])
+        assert np.array_equal(counts, small.tokenizers[tok.id].unigram[lang])
 
 
 def test_cli_matches_raw_libraries_on_stdlib(tmp_path, catalog_tokenizer):
@@ -128,10 +130,40 @@ def test_vocab_table_uses_the_encodings_vocab_size():
     tok = _BeyondVocab()
     docs = [Document("x y", "python", "a.py"), Document("z", "python", "b.py")]
     cmp = run_comparison([tok], docs)
-    vocab = vocab_table(cmp, [tok]).set_index("language").loc["ALL"]
+    vocab = vocab_table(cmp.stats).set_index("language").loc["ALL"]
     table = cmp.table().set_index("language").loc["ALL"]
     # ids 0, 1, 2, 4 and 5 used: the encoding grows the vocabulary to 6 ids (max id + 1)
     assert vocab["vocab_size"] == table["vocab_size"] == 6
     assert vocab["vocab_used"] == table["vocab_used"] == 5
     assert vocab["vocab_unused"] == 1  # not 3 - 5 = -2 with the tokenizer's own size
     assert vocab["vocab_utilization"] == table["vocab_utilization"] == pytest.approx(5 / 6)
+
+
+def test_comparison_holds_the_statistics(catalog_tokenizer):
+    gpt2 = catalog_tokenizer("gpt2")
+    docs = [
+        Document("def f(x):\n    return x\n", "python", "a.py"),
+        Document("The cat sat on the mat.", "english", "b.txt"),
+        Document("print('hi')\n", "python", "c.py"),
+    ]
+    cmp = run_comparison([_BeyondVocab()], docs, gpt2)  # the base is encoded but not listed
+    assert list(cmp.encodings) == ["beyond", "gpt2"] and cmp.encodings is cmp.stats.tokenizers
+    assert set(cmp.table()["tokenizer"]) == {"beyond"}
+    per_doc = cmp.per_document()
+    assert per_doc["doc"].tolist() == [0, 1, 2] and set(per_doc["tokenizer"]) == {"beyond"}
+    direct = [len(gpt2.encode(d.text)) for d in docs]
+    assert per_doc["nsl"].tolist() == pytest.approx(
+        [len(_BeyondVocab().encode(d.text)) / n for d, n in zip(docs, direct, strict=True)]
+    )
+    assert cmp.sample_note() == "all 3 documents"
+    # vocab_table keeps the statistics' order of tokenizers
+    vocab = vocab_table(cmp.stats)
+    assert list(dict.fromkeys(vocab["tokenizer"])) == ["beyond", "gpt2"]
+    assert vocab.set_index(["tokenizer", "language"]).loc[("gpt2", "ALL"), "tokens"] == sum(direct)
+
+
+def test_sample_note_of_a_partial_sample(catalog_tokenizer):
+    docs = [Document(f"line {i}\n", "python", f"{i}.py") for i in range(50)]
+    stats = encode_corpus(catalog_tokenizer("gpt2"), docs, sample_size=10, seed=3)
+    assert not stats.sample_complete and len(stats.documents()) == 10
+    assert sample_note(stats) == "a seeded sample of 10 of 50 documents (seed 3)"

@@ -13,8 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.stats_helpers import hand_stats
 from tokdash.analysis import metrics
-from tokdash.analysis.encode import CorpusEncoding
+from tokdash.analysis.encode import encode_all
+from tokdash.analysis.stats import CorpusStats
 from tokdash.errors import TokdashError
 
 
@@ -36,30 +38,22 @@ DOCS = [
 ]
 
 
-def encoding(tid, doc_tokens, unigram, vocab_size):
-    return CorpusEncoding(
-        tokenizer_id=tid,
-        vocab_size=vocab_size,
-        doc_tokens=np.asarray(doc_tokens, dtype=np.int64),
-        unigram={k: np.asarray(v, dtype=np.int64) for k, v in unigram.items()},
-    )
-
-
+# One tokenizer of `hand_stats`: (tokens per document, unigram counts per language, vocab size).
 # Tokenizer A (vocab 6): documents give 2, 10 and 3 tokens.
-A = encoding("A", [2, 10, 3], {"python": [5, 4, 3, 0, 0, 0], "english": [0, 0, 1, 2, 0, 0]}, 6)
+A = ([2, 10, 3], {"python": [5, 4, 3, 0, 0, 0], "english": [0, 0, 1, 2, 0, 0]}, 6)
 # Tokenizer B (vocab 8), the base: 4, 12 and 6 tokens.
-B = encoding("B", [4, 12, 6], {"python": [16] + [0] * 7, "english": [0, 6] + [0] * 6}, 8)
+B = ([4, 12, 6], {"python": [16] + [0] * 7, "english": [0, 6] + [0] * 6}, 8)
 
 
 @pytest.fixture()
-def docs() -> pd.DataFrame:
-    return metrics.document_table(DOCS)
+def stats() -> CorpusStats:
+    # B first: tokenizers keep the statistics' order, they are not sorted
+    return hand_stats(DOCS, {"B": B, "A": A})
 
 
 @pytest.fixture()
-def table(docs) -> pd.DataFrame:
-    # B first: tokenizers keep the given order, they are not sorted
-    return metrics.compression_table(docs, {"B": B, "A": A}, base="B")
+def table(stats) -> pd.DataFrame:
+    return metrics.compression_table(stats, base="B")
 
 
 def row(table, tokenizer, language):
@@ -68,8 +62,9 @@ def row(table, tokenizer, language):
     return sel.iloc[0]
 
 
-# ----- document_table ----------------------------------------------------------------------------
-def test_document_table(docs):
+# ----- per-document text numbers (CorpusStats.documents) -----------------------------------------
+def test_per_document_text_numbers():
+    docs = encode_all([], DOCS).documents()
     assert list(docs.columns) == ["doc", "language", "source", "bytes", "chars", "lines", "words"]
     assert docs["doc"].tolist() == [0, 1, 2]
     assert docs["language"].tolist() == ["python", "python", "english"]
@@ -80,21 +75,27 @@ def test_document_table(docs):
     assert docs["words"].tolist() == [4, 1, 3]
 
 
-def test_document_table_line_and_word_definitions():
+def test_line_and_word_definitions():
     texts = ["", "a", "a\n", "a\nb", "\n\n", "a\r\nb", "  x  y\tz\n", "a\u00a0b"]
-    docs = metrics.document_table([Doc(t, "x") for t in texts])
+    stats = encode_all([], [Doc(t, "x") for t in texts])
+    docs = stats.documents()
     assert docs["lines"].tolist() == [0, 1, 1, 2, 2, 2, 1, 1]
     # str.split(): Unicode whitespace, so the no-break space separates "a" and "b"
     assert docs["words"].tolist() == [0, 1, 1, 2, 0, 2, 3, 2]
+    # the per-language sums are the sums of the documents' numbers
+    assert stats.text_totals("x") == {
+        "documents": 8,
+        **{f: int(docs[f].sum()) for f in ("bytes", "chars", "lines", "words")},
+    }
 
 
-def test_document_table_without_source_attribute():
+def test_documents_without_source_attribute():
     @dataclass
     class Bare:
         text: str
         language: str
 
-    docs = metrics.document_table([Bare("hi", "english")])
+    docs = encode_all([], [Bare("hi", "english")]).documents()
     assert docs.loc[0, "source"] == "" and docs.loc[0, "bytes"] == 2
 
 
@@ -135,9 +136,9 @@ def test_nsl(table):
     assert table[table["tokenizer"] == "B"]["nsl"].tolist() == [1.0, 1.0, 1.0]
 
 
-def test_nsl_is_nan_without_a_base(docs):
+def test_nsl_is_nan_without_a_base():
     for base in (None, "not-encoded"):
-        table = metrics.compression_table(docs, {"A": A}, base=base)
+        table = metrics.compression_table(hand_stats(DOCS, {"A": A}), base=base)
         assert table["nsl"].isna().all()
 
 
@@ -165,34 +166,35 @@ def test_vocabulary_columns(table):
     assert row(table, "B", "python")["renyi_efficiency"] == pytest.approx(0.0)
 
 
-def test_renyi_normalisation_by_observed_types(docs):
-    table = metrics.compression_table(docs, {"A": A}, None, renyi_vocab="observed")
+def test_renyi_normalisation_by_observed_types():
+    table = metrics.compression_table(hand_stats(DOCS, {"A": A}), None, renyi_vocab="observed")
     h = math.log((1 / 3) ** 2.5 + (2 / 3) ** 2.5) / (1 - 2.5)
     assert row(table, "A", "english")["renyi_efficiency"] == pytest.approx(h / math.log(2))
 
 
-def test_alpha_is_passed_through(docs):
-    table = metrics.compression_table(docs, {"A": A}, None, alpha=1.0)
+def test_alpha_is_passed_through():
+    table = metrics.compression_table(hand_stats(DOCS, {"A": A}), None, alpha=1.0)
     shannon = -(1 / 3 * math.log(1 / 3) + 2 / 3 * math.log(2 / 3))
     assert row(table, "A", "english")["renyi_efficiency"] == pytest.approx(shannon / math.log(6))
 
 
-def test_misaligned_encoding_is_an_error(docs):
-    short = encoding("S", [1, 2], {"python": [3]}, 4)
-    with pytest.raises(TokdashError, match="2 documents but the corpus has 3"):
-        metrics.compression_table(docs, {"S": short}, None)
+def test_statistics_of_other_documents_cannot_be_joined(stats):
+    short = hand_stats(DOCS[:2], {"S": ([1, 2], {"python": [0, 3, 0, 0]}, 4)})
+    with pytest.raises(TokdashError, match="same documents"):
+        stats.join(short)
+    with pytest.raises(TokdashError, match="same tokenizers"):
+        stats.merge(short)
 
 
 def test_empty_corpus_gives_an_all_row_of_nans():
-    docs = metrics.document_table([])
-    table = metrics.compression_table(docs, {"A": encoding("A", [], {}, 4)}, None)
+    table = metrics.compression_table(hand_stats([], {"A": ([], {}, 4)}), None)
     assert table["language"].tolist() == ["ALL"]
     assert table.iloc[0]["tokens"] == 0 and math.isnan(table.iloc[0]["bytes_per_token"])
 
 
 # ----- document_metrics, nsl_matrix --------------------------------------------------------------
-def test_document_metrics(docs):
-    per_doc = metrics.document_metrics(docs, {"A": A, "B": B}, base="B")
+def test_document_metrics():
+    per_doc = metrics.document_metrics(hand_stats(DOCS, {"A": A, "B": B}), base="B")
     assert list(per_doc.columns) == metrics.DOCUMENT_COLUMNS
     a = per_doc[per_doc["tokenizer"] == "A"]
     assert a["doc"].tolist() == [0, 1, 2] and a["tokens"].tolist() == [2, 10, 3]
@@ -201,12 +203,25 @@ def test_document_metrics(docs):
     assert a["tokens_per_line"].tolist() == pytest.approx([1.0, 10.0, 3.0])
     assert a["nsl"].tolist() == pytest.approx([0.5, 10 / 12, 0.5])
     assert per_doc[per_doc["tokenizer"] == "B"]["nsl"].tolist() == [1.0, 1.0, 1.0]
-    assert metrics.document_metrics(docs, {"A": A}, None)["nsl"].isna().all()
+    assert a["source"].tolist() == ["a.py", "b.py", "c.txt"]
+    assert metrics.document_metrics(hand_stats(DOCS, {"A": A}), None)["nsl"].isna().all()
+
+
+def test_document_metrics_cover_the_sample_in_corpus_order():
+    full = metrics.document_metrics(hand_stats(DOCS, {"A": A, "B": B}), base="B")
+    part = metrics.document_metrics(hand_stats(DOCS, {"A": A, "B": B}, sample_size=2), base="B")
+    assert len(part) == 4 and part["tokenizer"].tolist() == ["A", "A", "B", "B"]
+    docs = part[part["tokenizer"] == "A"]["doc"].tolist()
+    assert docs == sorted(docs) and len(set(docs)) == 2
+    # a sampled document's row is the same as in the full table
+    merged = part.merge(full, on=["tokenizer", "doc"], suffixes=("", "_full"))
+    for col in ("tokens", "bytes", "bytes_per_token", "nsl"):
+        assert merged[col].tolist() == merged[f"{col}_full"].tolist()
 
 
 def test_document_metrics_zero_tokens_give_nan():
-    docs = metrics.document_table([Doc("", "x"), Doc("ab", "x")])
-    per_doc = metrics.document_metrics(docs, {"Z": encoding("Z", [0, 1], {"x": [1]}, 2)}, "Z")
+    stats = hand_stats([Doc("", "x"), Doc("ab", "x")], {"Z": ([0, 1], {"x": [0, 1]}, 2)})
+    per_doc = metrics.document_metrics(stats, "Z")
     assert np.isnan(per_doc.loc[0, "bytes_per_token"]) and np.isnan(per_doc.loc[0, "nsl"])
     assert np.isnan(per_doc.loc[0, "tokens_per_line"]) and per_doc.loc[1, "nsl"] == 1.0
 

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.stats_helpers import hand_stats
 from tokdash.analysis import metrics
-from tokdash.analysis.encode import CorpusEncoding
+from tokdash.analysis.encode import encode_all
 
 
 @dataclass
@@ -21,13 +22,9 @@ class Doc:
     source: str = "x"
 
 
-def enc(tid: str, doc_tokens, unigram, vocab_size=10) -> CorpusEncoding:
-    return CorpusEncoding(
-        tokenizer_id=tid,
-        vocab_size=vocab_size,
-        doc_tokens=np.asarray(doc_tokens, dtype=np.int64),
-        unigram={k: np.asarray(v, dtype=np.int64) for k, v in unigram.items()},
-    )
+def enc(doc_tokens, unigram, vocab_size=10) -> tuple:
+    """One tokenizer of `hand_stats`: tokens per document, unigram counts per language."""
+    return doc_tokens, unigram, vocab_size
 
 
 DOCS = [
@@ -37,23 +34,22 @@ DOCS = [
 ]
 
 
-def test_document_table():
-    docs = metrics.document_table(DOCS)
+def test_per_document_text_numbers():
+    docs = encode_all([], DOCS).documents()
     assert list(docs.columns) == ["doc", "language", "source", "bytes", "chars", "lines", "words"]
     assert docs["bytes"].tolist() == [10, 20, 13]
     assert docs["lines"].tolist() == [1, 1, 1]
     assert docs["words"].tolist() == [1, 1, 3]
-    multi = metrics.document_table([Doc("é\nx", "english")])
+    multi = encode_all([], [Doc("é\nx", "english")]).documents()
     assert multi.loc[0, "bytes"] == 4 and multi.loc[0, "chars"] == 3 and multi.loc[0, "lines"] == 2
 
 
 def test_total_over_total_not_mean_of_ratios():
-    docs = metrics.document_table(DOCS)
     # python docs: 10 bytes / 5 tokens (2.0) and 20 bytes / 2 tokens (10.0):
     # total over total = 30 / 7, the mean of ratios would be 6.0
-    a = enc("A", [5, 2, 4], {"python": [0, 3, 4, 0, 0, 0, 0, 0, 0, 0], "english": [4] + [0] * 9})
-    b = enc("B", [10, 4, 2], {"python": [14] + [0] * 9, "english": [0, 2] + [0] * 8})
-    table = metrics.compression_table(docs, {"A": a, "B": b}, base="B")
+    a = enc([5, 2, 4], {"python": [0, 3, 4, 0, 0, 0, 0, 0, 0, 0], "english": [4] + [0] * 9})
+    b = enc([10, 4, 2], {"python": [14] + [0] * 9, "english": [0, 2] + [0] * 8})
+    table = metrics.compression_table(hand_stats(DOCS, {"A": a, "B": b}), base="B")
     assert list(table.columns) == metrics.TABLE_COLUMNS
     assert table[["tokenizer", "language"]].values.tolist() == [
         ["A", "english"], ["A", "python"], ["A", "ALL"],
@@ -73,8 +69,8 @@ def test_total_over_total_not_mean_of_ratios():
 
 
 def test_no_base_gives_nan_nsl():
-    docs = metrics.document_table(DOCS[:1])
-    table = metrics.compression_table(docs, {"A": enc("A", [5], {"python": [5] + [0] * 9})}, None)
+    stats = hand_stats(DOCS[:1], {"A": enc([5], {"python": [5] + [0] * 9})})
+    table = metrics.compression_table(stats, None)
     assert math.isnan(table.iloc[0]["nsl"])
 
 

@@ -138,7 +138,7 @@ def test_cli_audit_csv_equals_the_library(tmp_path, catalog_tokenizer, capsys):
     from tokdash.analysis.encode import encode_corpus
     from tokdash.corpus import load_sample_corpus
 
-    counts = encode_corpus(tok, load_sample_corpus("python").documents).counts()
+    counts = encode_corpus(tok, load_sample_corpus("python").documents).tokenizers[tok.id].counts()
     want = audit_table(tok, audit_vocabulary(tok), counts)
     assert out.read_bytes() == want.to_csv(index=False).encode("utf-8")  # the page's bytes
     assert len(pd.read_csv(out, keep_default_na=False)) == tok.vocab_size  # one line per id

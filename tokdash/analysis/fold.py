@@ -307,9 +307,10 @@ class StatsBuilder:
             tokenizers=toks,
             sample_size=self.sample_size,
             seed=self.seed,
-            unit_docs=self.unit_docs,
-            unit_lines=self.unit_lines,
-            unit_first=self.unit_first,
+            # copies: the builder keeps counting into its own arrays after `result`
+            unit_docs=self.unit_docs.copy(),
+            unit_lines=self.unit_lines.copy(),
+            unit_first=np.array(self.unit_first, dtype=np.int64),
             skipped=first_skipped(skipped),
             skipped_total=self.skipped_total,
         )

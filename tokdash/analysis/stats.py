@@ -22,7 +22,7 @@ commutative.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -142,8 +142,10 @@ def _empty_sample() -> pd.DataFrame:
         {
             "key": np.zeros(0, np.uint64),
             **{c: np.zeros(0, np.int64) for c in ("unit", "pos", "line")},
-            "source": pd.Series([], dtype=object),
-            "language": pd.Series([], dtype=object),
+            # the dtype pandas gives the builder's rows (lists of str), so that merging with
+            # an empty part leaves the sample's dtypes as they were
+            "source": pd.Series([], dtype="str"),
+            "language": pd.Series([], dtype="str"),
             **{c: np.zeros(0, np.int64) for c in TEXT_FIELDS[1:]},
         }
     )
@@ -326,6 +328,22 @@ class CorpusStats:
             tokenizers=toks,
             sample=self.sample[keep].reset_index(drop=True),
         )
+
+
+def attach_skipped(stats: CorpusStats, skipped: Sequence) -> CorpusStats:
+    """``stats`` with ``skipped`` (objects with ``.source`` and ``.reason``, in corpus order)
+    as its skipped report: what an in-memory corpus's reader left out."""
+    stats.skipped = pd.DataFrame(
+        {
+            "unit": np.zeros(len(skipped), np.int64),
+            "pos": np.arange(len(skipped), dtype=np.int64),
+            "source": pd.Series([s.source for s in skipped], dtype=object),
+            "reason": pd.Series([s.reason for s in skipped], dtype=object),
+        }
+    )
+    stats.skipped = first_skipped(stats.skipped)
+    stats.skipped_total = len(skipped)
+    return stats
 
 
 def _same_text(a: CorpusStats, b: CorpusStats) -> bool:

@@ -186,7 +186,17 @@ def _read(folder: Path, doc: dict) -> CorpusStats:
         unit_docs, unit_lines = units["unit_docs"], units["unit_lines"]
         unit_first = units["unit_first"]
     sample = pd.read_parquet(folder / "sample.parquet")
-    sample["key"] = sample["key"].astype(np.uint64)
+    sample = sample.astype(
+        {
+            "key": np.uint64,
+            **{c: np.int64 for c in sample.columns if c not in ("key", "source", "language")},
+            "source": object,
+            "language": object,
+        }
+    )
+    skipped = pd.read_parquet(folder / "skipped.parquet").astype(
+        {"unit": np.int64, "pos": np.int64, "source": object, "reason": object}
+    )
     return CorpusStats(
         name=str(doc["name"]),
         text={k: np.asarray(v, np.int64) for k, v in doc["text"].items()},
@@ -197,7 +207,7 @@ def _read(folder: Path, doc: dict) -> CorpusStats:
         unit_docs=unit_docs.astype(np.int64),
         unit_lines=unit_lines.astype(np.int64),
         unit_first=unit_first.astype(np.int64),
-        skipped=pd.read_parquet(folder / "skipped.parquet"),
+        skipped=skipped,
         skipped_total=int(doc["skipped_total"]),
         meta=dict(doc.get("meta") or {}),
     )

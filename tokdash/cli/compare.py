@@ -41,29 +41,28 @@ def _in_process(args, toks, base):
     cmp = run_comparison(
         toks, corpus.documents, base, progress=lambda m, _f: progress(m), engine=args.engine
     )
-    import pandas as pd
+    from tokdash.analysis.stats import attach_skipped
 
-    stats = cmp.stats
-    stats.skipped = pd.DataFrame(
-        {
-            "unit": [0] * len(corpus.skipped),
-            "pos": list(range(len(corpus.skipped))),
-            "source": [s.source for s in corpus.skipped],
-            "reason": [s.reason for s in corpus.skipped],
-        }
-    )
-    stats.skipped_total = len(corpus.skipped)
+    stats = attach_skipped(cmp.stats, corpus.skipped)
+    stats.name = corpus.name
     return stats
 
 
-def _streamed(args, toks, base):
+def _streamed(args):
+    """The folder/file/URL through the pipeline; the tokenizers are only loaded here to be
+    named and proven (each worker loads its own), then let go before the workers start."""
+    import gc
+
     from tokdash.corpus.units import plan_corpus
     from tokdash.scale.jobs import JobOptions, run_job
+    from tokdash.tokenizers.registry import release_loaded
 
-    order = list(toks) + (
-        [base] if base is not None and base.id not in {t.id for t in toks} else []
-    )
-    specs = [*dict.fromkeys(args.tokenizer)] + ([args.base] if len(order) > len(toks) else [])
+    toks, base = _load(args)
+    shown, base_id = [t.id for t in toks], base.id if base else None
+
+    extra = base is not None and base.id not in {t.id for t in toks}
+    order = [*toks, base] if extra else list(toks)
+    specs = [*dict.fromkeys(args.tokenizer)] + ([args.base] if extra else [])
     opts = JobOptions(
         executor=args.executor,
         workers=args.workers,
@@ -93,34 +92,45 @@ def _streamed(args, toks, base):
                 break
         for tok in order:
             choose_engine(tok, "auto", docs[:50])
-    stats = run_job(args.corpus, order, specs, opts, args.stats_dir, say=progress)
+    ids = [t.id for t in order]
+    order.clear()
+    del toks, base
+    release_loaded()
+    gc.collect()
+    stats = run_job(args.corpus, ids, specs, opts, args.stats_dir, say=progress)
     if stats is not None and args.language:
         stats = stats.filter_languages(args.language)
-    return stats
+    return stats, shown, base_id
+
+
+def _load(args):
+    from tokdash.tokenizers import get_tokenizer
+
+    toks = [get_tokenizer(t, progress=progress) for t in dict.fromkeys(args.tokenizer)]
+    base = get_tokenizer(args.base, progress=progress) if args.base else None
+    return toks, base
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compression and vocabulary numbers of tokenizers on a corpus, as CSV."""
-    from tokdash.tokenizers import get_tokenizer
-
-    if not _builtin(args.corpus):
+    if _builtin(args.corpus):
+        toks, base = _load(args)
+        shown, base_id = [t.id for t in toks], base.id if base else None
+        stats = _in_process(args, toks, base)
+    else:
         from tokdash.scale.pipeline import limit_threads
 
         limit_threads(args.threads)  # before any encoder starts its thread pool
-    toks = [get_tokenizer(t, progress=progress) for t in dict.fromkeys(args.tokenizer)]
-    base = get_tokenizer(args.base, progress=progress) if args.base else None
-    stats = _in_process(args, toks, base) if _builtin(args.corpus) else _streamed(args, toks, base)
+        stats, shown, base_id = _streamed(args)
     if stats is None:  # handed to Slurm
         return 0
-    stats.meta.update(
-        {"shown": [t.id for t in toks], "base": base.id if base else None, "alpha": args.alpha}
-    )
+    stats.meta.update({"shown": shown, "base": base_id, "alpha": args.alpha})
     if args.stats_dir:
         from tokdash.analysis.stats_io import save_stats
 
         save_stats(stats, Path(args.stats_dir) / "bundle")
         progress(f"statistics bundle: {Path(args.stats_dir) / 'bundle'}")
-    for tid in [t.id for t in toks]:
+    for tid in shown:
         enc = stats.tokenizers[tid]
         progress(f"{tid}: {enc.engine}, {stats.n_bytes / 1e6 / max(enc.seconds, 1e-9):.1f} MB/s")
     write_outputs(stats, args)

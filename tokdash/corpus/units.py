@@ -16,6 +16,7 @@ field, else the name of the folder holding the file when it is a known language,
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
@@ -247,7 +248,8 @@ def _read_lines(unit: Unit, index: int) -> Iterator[DocRef | SkipRef | UnitLines
     hint = _folder_hint(unit.name)
     compression = None if unit.end >= 0 else "infer"
     pos = lineno = 0
-    with fsspec.open(unit.url, "rb", compression=compression) as fh:
+    with fsspec.open(unit.url, "rb", compression=compression) as raw:
+        fh = raw if compression is None else io.BufferedReader(raw, 1 << 20)  # zstd: no readline
         offset = unit.start
         if unit.start > 0:
             fh.seek(unit.start - 1)

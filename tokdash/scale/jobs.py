@@ -69,11 +69,13 @@ def _job_doc(spec: str, tokenizer_ids: list[str], specs: list[str], opts: JobOpt
     }
 
 
-def prepare(stats_dir: Path, spec: str, tokenizers: list, specs: list[str], opts: JobOptions):
+def prepare(
+    stats_dir: Path, spec: str, tokenizer_ids: list[str], specs: list[str], opts: JobOptions
+):
     """Plan the corpus and claim ``stats_dir`` for this job (the plan of a previous run of the
     same job is reused, so its finished tasks count)."""
     stats_dir.mkdir(parents=True, exist_ok=True)
-    job = _job_doc(spec, [t.id for t in tokenizers], specs, opts)
+    job = _job_doc(spec, tokenizer_ids, specs, opts)
     job_file = stats_dir / "job.json"
     if job_file.is_file():
         old = json.loads(job_file.read_text())
@@ -115,12 +117,10 @@ def make_executor(pipeline: list, stats_dir: Path, opts: JobOptions):
     """The datatrove executor ``opts.executor`` names, over ``opts.n_tasks`` tasks."""
     logs = str(stats_dir / "logs")
     if opts.executor == "local":
-        from datatrove.executor import LocalPipelineExecutor
+        from tokdash.scale.pipeline import QuietLocalExecutor
 
         workers = max(1, min(opts.workers, opts.n_tasks))
-        return LocalPipelineExecutor(
-            pipeline, tasks=opts.n_tasks, workers=workers, logging_dir=logs
-        )
+        return QuietLocalExecutor(pipeline, tasks=opts.n_tasks, workers=workers, logging_dir=logs)
     if opts.executor == "slurm":
         from datatrove.executor import SlurmPipelineExecutor
 
@@ -269,9 +269,21 @@ def _version() -> str:
         return "dev"
 
 
+def quiet_logs() -> None:
+    """datatrove's console logging at WARNING in this process and the ones it starts (its log
+    files keep everything); ``TOKDASH_VERBOSE_TASKS=1`` keeps it all."""
+    if os.environ.get("TOKDASH_VERBOSE_TASKS") == "1":
+        return
+    os.environ["LOGURU_LEVEL"] = "WARNING"
+    from loguru import logger
+
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
+
+
 def run_job(
     spec: str,
-    tokenizers: list,
+    tokenizer_ids: list[str],
     specs: list[str],
     opts: JobOptions,
     stats_dir: str | os.PathLike[str] | None = None,
@@ -287,12 +299,12 @@ def run_job(
         stats_dir = tmp.name
     folder = Path(stats_dir).expanduser().resolve()
     try:
-        plan = prepare(folder, spec, tokenizers, specs, opts)
+        plan = prepare(folder, spec, tokenizer_ids, specs, opts)
         say(
             f"corpus {plan.name}: {len(plan.units):,} units, {plan.total_bytes / 1e6:,.1f} MB; "
             f"{opts.n_tasks} tasks on {opts.executor}"
         )
-        os.environ.setdefault("LOGURU_LEVEL", "WARNING")
+        quiet_logs()
         executor = make_executor(build_pipeline(plan, folder, specs, opts), folder, opts)
         if opts.executor == "slurm":
             if opts.dry_run:

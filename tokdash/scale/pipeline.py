@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from datatrove.data import Document as DatatroveDocument
+from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers.base import BaseReader
 
@@ -43,6 +44,16 @@ def limit_threads(threads: int) -> None:
     os.environ["TOKDASH_THREADS"] = str(threads)
     os.environ["RAYON_NUM_THREADS"] = str(threads)
     os.environ["TOKENIZERS_PARALLELISM"] = "true" if threads > 1 else "false"
+
+
+class QuietLocalExecutor(LocalPipelineExecutor):
+    """datatrove's local executor, whose tasks log to their files only (datatrove prints a task's
+    log on the console when its local rank is 0; the rank is used for nothing else)."""
+
+    def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1):
+        if os.environ.get("TOKDASH_VERBOSE_TASKS") != "1":
+            local_rank = max(local_rank, 1)
+        return super()._run_for_rank(rank, local_rank, node_rank)
 
 
 class PlanReader(BaseReader):
@@ -80,7 +91,9 @@ class PlanReader(BaseReader):
             if isinstance(record, DocRef):
                 self.stat_update("documents")
             yield DatatroveDocument(
-                text="", id=f"{record.unit}/{getattr(record, 'pos', -1)}", metadata={"tokdash": record}
+                text="",
+                id=f"{record.unit}/{getattr(record, 'pos', -1)}",
+                metadata={"tokdash": record},
             )
 
 

@@ -44,6 +44,12 @@ def load_catalog(entry_id: str, progress: Progress | None = None) -> Tokenizer:
         return tok
 
 
+def release_loaded() -> None:
+    """Forget the catalog tokenizers loaded in this process (a process that hands the encoding to
+    workers calls it to give the memory back)."""
+    _LOADED.clear()
+
+
 def _unknown_message(name: str) -> str:
     from tokdash.tokenizers.catalog import NOT_AVAILABLE_OFFLINE
 

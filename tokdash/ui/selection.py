@@ -8,11 +8,15 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from tokdash.analysis.compare import Comparison, run_comparison
-from tokdash.analysis.stats import CorpusStats
+from tokdash.analysis.stats import CorpusStats, attach_skipped
 from tokdash.errors import TokdashError
 from tokdash.tokenizers import Tokenizer
-from tokdash.ui import cache
+from tokdash.tokenizers.catalog import CATALOG
+from tokdash.ui import cache, stats_source
 from tokdash.ui.sidebar import (
+    BASE_KEY,
+    CORPUS_KEY,
+    CUSTOM_KEY,
     base_tokenizer,
     corpus_key,
     load_selected,
@@ -26,12 +30,17 @@ def cached_encoder(ckey: str) -> Callable[[Tokenizer, Sequence], CorpusStats]:
     return lambda tok, docs: cache.corpus_encoding(tok, tokenizer_key(tok), docs, ckey)
 
 
-def selection_comparison(*, with_base: bool, progress=None):
-    """The sidebar's tokenizers on its corpus, encoded once per (tokenizer, corpus) and cached.
+def selection_comparison(*, with_base: bool, progress=None, allow_stats: bool = False):
+    """The sidebar's tokenizers on its corpus, encoded once per (tokenizer, corpus) and cached,
+    or (``allow_stats``) the saved statistics picked as the corpus, read without encoding.
 
-    Returns ``(tokenizers, corpus, comparison)``, or stops the page with a message when nothing
-    usable is selected or encoding fails.
+    Returns ``(tokenizers, comparison)``: the loaded tokenizers (for their vocabularies; from a
+    bundle, those of its tokenizers that load here) and the comparison, whose ``stats`` also
+    say what the corpus is and which files were skipped. Stops the page with a message when
+    nothing usable is selected or encoding fails.
     """
+    if allow_stats and st.session_state.get(CORPUS_KEY) == stats_source.STATS:
+        return _bundle_comparison(with_base)
     toks = load_selected()
     base = base_tokenizer() if with_base else None
     corpus = selected_corpus()
@@ -52,4 +61,29 @@ def selection_comparison(*, with_base: bool, progress=None):
     except TokdashError as exc:
         st.error(str(exc))
         st.stop()
-    return toks, corpus, cmp
+    cmp.stats = attach_skipped(cmp.stats, corpus.skipped)
+    cmp.stats.name = corpus.name
+    return toks, cmp
+
+
+def _bundle_comparison(with_base: bool):
+    stats = stats_source.selected_stats()
+    if stats is None:
+        st.stop()
+    stats_source.caption(stats)
+    ids = [t for t in stats.meta.get("shown") or stats.tokenizers if t in stats.tokenizers]
+    picked = st.session_state.get(BASE_KEY)
+    base = None
+    if with_base:
+        base = picked if picked in stats.tokenizers else stats.meta.get("base")
+    toks = []
+    for tid in stats.tokenizers:
+        tok = st.session_state.get(CUSTOM_KEY, {}).get(tid)
+        if tok is None and tid in CATALOG:
+            try:
+                tok = cache.tokenizer(tid)
+            except TokdashError:
+                tok = None
+        if tok is not None:
+            toks.append(tok)
+    return toks, Comparison(stats, ids, base if base in stats.tokenizers else None)

@@ -14,7 +14,7 @@ from tokdash.tokenizers import Tokenizer, load_path
 from tokdash.tokenizers.catalog import CATALOG, ENTRIES, PAPER_BASE
 from tokdash.tokenizers.fingerprint import fingerprint
 from tokdash.tokenizers.registry import is_cached
-from tokdash.ui import cache, links, sessions
+from tokdash.ui import cache, links, sessions, stats_source
 from tokdash.ui.sessions import session_dir
 
 TOK_KEY = "td_tokenizers"
@@ -142,7 +142,7 @@ def _corpus_options() -> list[str]:
     options = [SAMPLE_PREFIX + "all"] + [SAMPLE_PREFIX + lang for lang in langs] + [STDLIB, UPLOAD]
     if current_limits().local_paths:
         options.append(FOLDER)
-    return options
+    return [*options, stats_source.STATS]
 
 
 def _corpus_label(option: str) -> str:
@@ -154,6 +154,7 @@ def _corpus_label(option: str) -> str:
         STDLIB: "Local code: Python standard library",
         UPLOAD: "Upload files or a zip",
         FOLDER: "A folder on this machine",
+        stats_source.STATS: stats_source.LABEL,
     }.get(option, option)
 
 
@@ -198,6 +199,8 @@ def _corpus_picker() -> None:
                     st.sidebar.error(str(exc))
     elif choice == FOLDER:
         st.sidebar.text_input("Folder path", key="td_corpus_folder")
+    elif choice == stats_source.STATS:
+        stats_source.picker()
 
 
 def _upload_mb() -> int:
@@ -280,6 +283,8 @@ def corpus_key() -> str:
     if choice == FOLDER:
         path = _folder_path()
         return f"folder:{path}:{cache.folder_signature(path)}" if path else "folder:"
+    if choice == stats_source.STATS:
+        return stats_source.key()
     return choice
 
 
@@ -322,6 +327,9 @@ def selected_corpus() -> corpus_lib.Corpus | None:
     _init_state()
     ss = st.session_state
     choice = ss[CORPUS_KEY]
+    if choice == stats_source.STATS:
+        st.info(stats_source.NEEDS_DOCUMENTS)
+        return None
     try:
         if choice == UPLOAD:
             corpus = ss.get(UPLOAD_CORPUS_KEY)
