@@ -75,7 +75,7 @@ def test_cli_compare_on_a_100_mb_single_line_file(tmp_path, capsys):
         for _ in range(100):
             fh.write(chunk)
     code, _, err = run_cli(capsys, "compare", "-t", "gpt2", "-c", str(big), "--base", "")
-    assert_one_line_error(code, err, "bundle.js", "100.0 MB long")
+    assert_one_line_error(code, err, "bundle.js", "too large (100.0 MB > 10 MB limit)")
 
 
 def test_cli_compare_on_files_that_are_not_text(bad_folder, capsys):

@@ -28,6 +28,7 @@ from tokdash.cli.main import main
 from tokdash.corpus.records import DocRef, SkipRef, UnitLines
 from tokdash.corpus.units import plan_corpus, read_unit
 from tokdash.errors import CorpusError
+from tokdash.scale.inprocess import fold_plan
 from tokdash.scale.jobs import JobError, JobOptions, run_job
 from tokdash.tokenizers import get_tokenizer
 
@@ -145,10 +146,7 @@ def test_blocks_of_a_large_jsonl_give_the_whole_file(tmp_path, gpt2):
 
 
 def in_process(spec, toks, **kw):
-    plan = plan_corpus(str(spec))
-    first = np.asarray([u.first for u in plan.units])
-    read = lambda: (r for i, u in enumerate(plan.units) for r in read_unit(u, i))  # noqa: E731
-    return fold(toks, read, n_units=len(plan.units), unit_first=first, name=plan.name, **kw)
+    return fold_plan(toks, plan_corpus(str(spec)), **kw)
 
 
 def same_stats(a, b) -> None:

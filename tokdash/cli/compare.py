@@ -34,10 +34,6 @@ def _in_process(args, toks, base):
     corpus = resolve_corpus(args.corpus)
     if args.language:
         corpus = corpus.filter(args.language)
-    progress(
-        f"corpus {corpus.name}: {len(corpus.documents)} documents, {corpus.n_bytes:,} bytes, "
-        f"languages {', '.join(corpus.languages)}"
-    )
     cmp = run_comparison(
         toks, corpus.documents, base, progress=lambda m, _f: progress(m), engine=args.engine
     )
@@ -55,6 +51,7 @@ def _streamed(args):
 
     from tokdash.corpus.units import plan_corpus
     from tokdash.scale.jobs import JobOptions, run_job
+    from tokdash.scale.report import require_documents
     from tokdash.tokenizers.registry import release_loaded
 
     toks, base = _load(args)
@@ -80,24 +77,17 @@ def _streamed(args):
         ray_address=args.ray_address or "",
     )
     if args.engine == "auto":  # prove user tokenizers on a sample of this corpus, here, once
-        from tokdash.analysis.engine_choice import choose_engine
-        from tokdash.corpus.records import DocRef
-        from tokdash.corpus.units import read_unit
+        from tokdash.scale.inprocess import choose_engines
 
-        plan = plan_corpus(args.corpus)
-        docs = []
-        for i, unit in enumerate(plan.units[:200]):
-            docs += [r for r in read_unit(unit, i) if isinstance(r, DocRef)][:50]
-            if len(docs) >= 50:
-                break
-        for tok in order:
-            choose_engine(tok, "auto", docs[:50])
+        choose_engines(order, plan_corpus(args.corpus))
     ids = [t.id for t in order]
     order.clear()
     del toks, base
     release_loaded()
     gc.collect()
     stats = run_job(args.corpus, ids, specs, opts, args.stats_dir, say=progress)
+    if stats is not None:
+        require_documents(stats)
     if stats is not None and args.language:
         stats = stats.filter_languages(args.language)
     return stats, shown, base_id
@@ -153,8 +143,15 @@ def write_outputs(stats, args) -> None:
         write_csv(vocab_table(stats.select(shown), alpha=args.alpha), args.vocab)
     if args.skipped:
         write_csv(stats.skipped_report(), args.skipped)
+    listed = stats.skipped_report()
+    for source, reason in zip(listed["source"][:5], listed["reason"][:5], strict=True):
+        progress(f"skipped {source}: {reason}")
     if stats.skipped_total:
         progress(skipped_summary(stats))
+    progress(
+        f"corpus {stats.name}: {stats.n_documents:,} documents, {stats.n_bytes:,} bytes, "
+        f"languages {', '.join(stats.languages)}"
+    )
     if args.out != "-":
         print(table.to_string(index=False, max_rows=60))
 

@@ -91,7 +91,7 @@ def prepare(
         (stats_dir / "plan.json").write_text(plan.to_json())
         job_file.write_text(json.dumps(job, indent=1) + "\n")
     if not plan.units:
-        raise JobError(f"{spec} holds no file to read")
+        raise JobError(f"corpus '{spec}' is empty: no file to read")
     return plan
 
 

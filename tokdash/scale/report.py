@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 from tokdash.analysis.stats import CorpusStats
+from tokdash.errors import CorpusError
 
 _LINE_PREFIX = re.compile(r"^line \d+: ")
 _QUOTED = re.compile(r" '[^']*'$")
@@ -29,6 +30,22 @@ def skipped_summary(stats: CorpusStats) -> str:
     listed = len(stats.skipped)
     note = "" if listed == stats.skipped_total else f" (kinds counted over the first {listed:,})"
     return f"skipped {stats.skipped_total:,} records: {parts}{note}"
+
+
+def require_documents(stats: CorpusStats) -> CorpusStats:
+    """``stats`` when the corpus had a usable document; else `CorpusError` saying what was
+    skipped (the first five, with their reasons)."""
+    if stats.n_documents:
+        return stats
+    if not stats.skipped_total:
+        raise CorpusError(f"corpus '{stats.name}' is empty: no file with a known extension")
+    listed = stats.skipped_report().head(5)
+    shown = "; ".join(f"{s}: {r}" for s, r in zip(listed["source"], listed["reason"], strict=True))
+    more = f" (and {stats.skipped_total - 5:,} more)" if stats.skipped_total > 5 else ""
+    raise CorpusError(
+        f"corpus '{stats.name}' has no usable document; {stats.skipped_total:,} skipped: "
+        f"{shown}{more}"
+    )
 
 
 def describe(stats: CorpusStats) -> str:

@@ -74,3 +74,14 @@ def corpus_encoding(_tok: Tokenizer, tok_key: str, _documents, corpus_key: str):
     from tokdash.analysis.engine_choice import choose_engine
 
     return encode_corpus(_tok, _documents, engine=choose_engine(_tok, "auto", _documents))
+
+
+@st.cache_data(max_entries=16, ttl=TTL, show_spinner=False)
+def folder_stats(_toks: list[Tokenizer], tok_keys: tuple, path: str, signature: tuple, _progress):
+    """The statistics of a folder under the tokenizers, streamed in this process (no file or size
+    cap: the documents are never held), cached per tokenizer keys and folder signature."""
+    from tokdash.corpus.units import plan_corpus
+    from tokdash.scale.inprocess import choose_engines, fold_plan
+
+    plan = plan_corpus(path)
+    return fold_plan(_toks, plan, choose_engines(_toks, plan), progress=_progress)

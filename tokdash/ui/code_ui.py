@@ -141,7 +141,8 @@ def audit_section(toks: list[Tokenizer], corpus) -> None:
         for tok in toks:
             try:
                 audit = _audit(tok, tokenizer_key(tok))
-                counts = cached_encoder(corpus_key())(tok, corpus.documents).counts()
+                stats = cached_encoder(corpus_key())(tok, corpus.documents)
+                counts = stats.tokenizers[tok.id].counts()
             except TokdashError as exc:
                 st.error(f"{tok.id}: {exc}")
                 continue

@@ -10,6 +10,8 @@ import streamlit as st
 from tokdash.analysis.compare import Comparison, run_comparison
 from tokdash.analysis.stats import CorpusStats, attach_skipped
 from tokdash.errors import TokdashError
+from tokdash.scale.report import require_documents
+from tokdash.settings import current_limits
 from tokdash.tokenizers import Tokenizer
 from tokdash.tokenizers.catalog import CATALOG
 from tokdash.ui import cache, stats_source
@@ -17,8 +19,10 @@ from tokdash.ui.sidebar import (
     BASE_KEY,
     CORPUS_KEY,
     CUSTOM_KEY,
+    FOLDER,
     base_tokenizer,
     corpus_key,
+    folder_path,
     load_selected,
     selected_corpus,
     tokenizer_key,
@@ -43,6 +47,8 @@ def selection_comparison(*, with_base: bool, progress=None, allow_stats: bool = 
         return _bundle_comparison(with_base)
     toks = load_selected()
     base = base_tokenizer() if with_base else None
+    if st.session_state.get(CORPUS_KEY) == FOLDER and current_limits().local_paths:
+        return _streamed_folder(toks, base, progress)
     corpus = selected_corpus()
     if not toks or corpus is None:
         st.info("Pick tokenizers and a corpus in the sidebar.")
@@ -64,6 +70,37 @@ def selection_comparison(*, with_base: bool, progress=None, allow_stats: bool = 
     cmp.stats = attach_skipped(cmp.stats, corpus.skipped)
     cmp.stats.name = corpus.name
     return toks, cmp
+
+
+def _streamed_folder(toks: list[Tokenizer], base: Tokenizer | None, progress):
+    """A local folder, streamed whatever its size (the corpus pages need only its statistics)."""
+    path = folder_path()
+    if not toks or not path:
+        st.info("Pick tokenizers in the sidebar and type a folder path.")
+        st.stop()
+    order = [*toks, base] if base is not None and base.id not in {t.id for t in toks} else toks
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(f"Reading and encoding {path}", done / max(total, 1))
+
+    try:
+        stats = cache.folder_stats(
+            order,
+            tuple(tokenizer_key(t) for t in order),
+            path,
+            cache.folder_signature(path),
+            report,
+        )
+    except TokdashError as exc:
+        st.error(str(exc))
+        st.stop()
+    try:
+        require_documents(stats)
+    except TokdashError as exc:
+        st.error(str(exc))
+        st.stop()
+    return toks, Comparison(stats, [t.id for t in toks], base.id if base is not None else None)
 
 
 def _bundle_comparison(with_base: bool):

@@ -281,14 +281,14 @@ def corpus_key() -> str:
     if choice == UPLOAD:
         return f"upload:{ss.get('td_upload_digest', 'none')}"
     if choice == FOLDER:
-        path = _folder_path()
+        path = folder_path()
         return f"folder:{path}:{cache.folder_signature(path)}" if path else "folder:"
     if choice == stats_source.STATS:
         return stats_source.key()
     return choice
 
 
-def _folder_path() -> str:
+def folder_path() -> str:
     """The typed folder, resolved ('' when none)."""
     path = (st.session_state.get("td_corpus_folder") or "").strip()
     return str(Path(path).expanduser().resolve()) if path else ""
@@ -337,7 +337,7 @@ def selected_corpus() -> corpus_lib.Corpus | None:
                 st.info("Upload source files or a zip in the sidebar to use them as the corpus.")
             return corpus
         if choice == FOLDER:
-            path = _folder_path()
+            path = folder_path()
             if not path:
                 st.info("Type a folder path in the sidebar.")
                 return None
