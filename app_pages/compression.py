@@ -3,6 +3,7 @@
 import streamlit as st
 
 from tokdash.analysis import metrics
+from tokdash.analysis.stats_io import bundle_zip
 from tokdash.scale.report import skipped_summary
 from tokdash.ui import selection
 from tokdash.ui.widgets import table_with_download
@@ -30,7 +31,8 @@ table = cmp.table(alpha=alpha)
 stats = cmp.stats
 
 st.markdown(
-    f"**{stats.name}**: {stats.n_documents:,} documents, {stats.n_bytes / 1e6:.2f} MB, "
+    f"**{stats.meta.get('corpus') or stats.name}**: {stats.n_documents:,} documents, "
+    f"{stats.n_bytes / 1e6:.2f} MB, "
     f"languages: {', '.join(stats.languages)}. Base: `{cmp.base}`."
 )
 if stats.skipped_total:
@@ -65,5 +67,14 @@ st.caption(f"Spread over {cmp.sample_note()}.")
 
 st.subheader("Full table")
 table_with_download(table, "compression.csv", key="dl_compression", width="stretch")
+st.download_button(
+    "Download the statistics (zip)",
+    data=lambda: bundle_zip(cmp.stamped()),
+    file_name="tokdash-statistics.zip",
+    mime="application/zip",
+    key="dl_stats_zip",
+    help="Counts only, no text: open it later as 'Saved statistics' in the sidebar (here or on "
+    "a hosted demo), or rebuild every CSV with `python -m tokdash report --stats-dir`.",
+)
 with st.expander("Per-document numbers"):
     table_with_download(per_doc, "documents.csv", key="dl_documents", width="stretch")

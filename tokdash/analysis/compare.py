@@ -50,6 +50,20 @@ class Comparison:
         table = metrics.document_metrics(self.stats, self.base)
         return table[table["tokenizer"].isin(self.tokenizer_ids)].reset_index(drop=True)
 
+    def stamped(self) -> CorpusStats:
+        """The statistics with what a saved bundle records of this comparison: corpus name,
+        tokenizers shown, base, date (so `report` and the dashboard show the same)."""
+        import datetime as dt
+
+        self.stats.meta = {
+            "corpus": self.stats.meta.get("corpus") or self.stats.name,
+            "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            **self.stats.meta,
+            "shown": list(self.tokenizer_ids),
+            "base": self.base,
+        }
+        return self.stats
+
     def sample_note(self) -> str:
         """What the per-document rows cover, in words."""
         return sample_note(self.stats)

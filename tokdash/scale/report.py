@@ -55,6 +55,6 @@ def describe(stats: CorpusStats) -> str:
     made = f", {meta['tasks']} tasks" if meta.get("tasks") else ""
     return (
         f"{meta.get('corpus', stats.name)}: {stats.n_documents:,} documents, "
-        f"{stats.n_bytes / 1e6:,.1f} MB, {len(stats.languages)} languages; tokenizers "
+        f"{stats.n_bytes / 1e6:,.2f} MB, {len(stats.languages)} languages; tokenizers "
         f"{', '.join(stats.tokenizers)}; computed {when}{made}"
     )

@@ -32,6 +32,9 @@ def picker() -> None:
             key=FOLDER_KEY,
             help="What `python -m tokdash compare ... --stats-dir DIR` wrote (DIR or DIR/bundle).",
         )
+    st.sidebar.caption(
+        "The statistics carry their own tokenizers: the picker above does not apply to them."
+    )
     st.sidebar.file_uploader(
         "…or the zip of one",
         type=["zip"],
