@@ -33,7 +33,7 @@ def hand_stats(
     unigram counts of a language must add up to them). Every document is in the sample."""
     text: dict[str, np.ndarray] = {}
     rows = []
-    for pos, d in enumerate(docs):
+    for d in docs:
         s = text_stats(d.text)
         row = np.array([1, *(s[f] for f in TEXT_FIELDS[1:])], dtype=np.int64)
         text[d.language] = text.get(d.language, np.zeros(len(TEXT_FIELDS), np.int64)) + row
@@ -56,7 +56,9 @@ def hand_stats(
         doc_tokens = np.asarray(doc_tokens, dtype=np.int64)
         assert doc_tokens.size == n, f"{tid}: {doc_tokens.size} counts for {n} documents"
         tokens = {lang: int(doc_tokens[[x == lang for x in langs]].sum()) for lang in text}
-        sparse = {lang: SparseCounts.from_dense(np.asarray(c, np.int64)) for lang, c in unigram.items()}
+        sparse = {
+            lang: SparseCounts.from_dense(np.asarray(c, np.int64)) for lang, c in unigram.items()
+        }
         for lang, c in sparse.items():
             assert c.sum() == tokens[lang], f"{tid}/{lang}: unigram counts != tokens"
         toks[tid] = TokenizerStats(

@@ -17,8 +17,8 @@ from tokdash.analysis import metrics
 from tokdash.analysis.encode import encode_all, encode_corpus
 from tokdash.analysis.fold import StatsBuilder
 from tokdash.analysis.stats import CorpusStats
-from tokdash.corpus.records import DocRef
 from tokdash.corpus import Document
+from tokdash.corpus.records import DocRef
 from tokdash.tokenizers.base import Tokenizer, TokenizerInfo
 from tokdash.tokenizers.hf_backend import _byte_decoder
 

@@ -1,7 +1,7 @@
 """Fold a stream of documents into `CorpusStats`: all tokenizers in one pass, in bounded batches.
 
-Documents are buffered up to ``batch_bytes`` UTF-8 bytes, each tokenizer encodes the batch (its
-fast engine when one is proven exact, else the reference) and the batch is folded into sums and
+Documents are buffered until they hold ``batch_bytes`` characters, each tokenizer encodes the
+batch (its fast engine when one is proven exact, else the reference) and it is folded into sums and
 per-language unigram counts before the next is read; the per-document sample keeps only the rows
 that can still enter it. Nothing grows with the corpus but the unigram counts (bounded by the
 vocabulary) and the per-unit counters.
