@@ -84,17 +84,17 @@ def write_jsonl(path: Path, texts, target_bytes: int) -> dict:
 
 
 def pack(texts: list[tuple[str, str]], file_bytes: int) -> list[tuple[str, str]]:
-    """Consecutive texts joined into files of at least ``file_bytes`` bytes (the last may be
-    smaller), named after their first text."""
+    """The library's text cut, at line ends, into files of about ``file_bytes`` bytes."""
     out, part, size = [], [], 0
-    for rel, text in texts:
-        part.append(text)
-        size += len(text.encode())
-        if size >= file_bytes:
-            out.append((rel, "\n".join(part)))
-            part, size = [], 0
+    for _, text in texts:
+        for line in text.splitlines(keepends=True):
+            part.append(line)
+            size += len(line.encode())
+            if size >= file_bytes:
+                out.append((f"f{len(out):05d}.py", "".join(part)))
+                part, size = [], 0
     if part:
-        out.append((texts[-1][0], "\n".join(part)))
+        out.append((f"f{len(out):05d}.py", "".join(part)))
     return out
 
 
@@ -103,7 +103,7 @@ def write_folder(path: Path, texts, n_files: int) -> dict:
     for k in range(n_files):
         i = k % len(texts)
         rel, text = texts[i]
-        dest = path / f"copy{k // len(texts):03d}" / rel
+        dest = path / f"copy{k // len(texts):03d}" / rel.replace("/", "_")
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(text, encoding="utf-8")
         mult[i] += 1
@@ -189,10 +189,10 @@ def main() -> None:
                 (f"jsonl {gb:g} GB", path, write_jsonl(path, texts, int(gb * 1e9)), texts)
             )
         if args.folder:
+            files = pack(texts, args.file_kb * 1000)
             path = tmp / f"folder_{args.folder}"
-            corpora.append(
-                (f"folder {args.folder:,} files", path, write_folder(path, texts, args.folder))
-            )
+            expected = write_folder(path, files, args.folder)
+            corpora.append((f"folder {args.folder:,} files", path, expected, files))
         for label, path, expected, docs in corpora:
             counts = tokens if docs is texts else token_counts(docs)
             for workers in args.workers:

@@ -215,7 +215,7 @@ def test_slurm_launch_script_without_submitting(corpus_dir, tmp_path, capsys):
 
 def test_report_reproduces_compare_byte_for_byte(corpus_dir, tmp_path, capsys):
     outs = ("out", "vocab", "per-document", "skipped")
-    args = ["-t", "gpt2", "-t", "cl100k_base", "--base", "gpt2", "--workers", "2"]
+    args = ["-t", "gpt2", "-t", "cl100k_base", "--base", "gpt2", "--workers", "2", "--alpha", "3"]
     first = [f"--{o}={tmp_path / ('a_' + o + '.csv')}" for o in outs]
     assert main(["compare", *args, "--corpus", str(corpus_dir), "--stats-dir",
                  str(tmp_path / "st"), *first]) == 0  # fmt: skip
@@ -270,3 +270,21 @@ def test_compression_page_from_a_bundle(corpus_dir, tmp_path, gpt2):
     assert not at.exception, at.exception
     at.switch_page("app_pages/train.py").run()
     assert not at.exception and any("hold counts" in i.value for i in at.info)
+
+
+def test_an_fsspec_url_is_read_like_a_folder(gpt2):
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/urlcorpus/src/a.py", (PY * 2).encode())
+    fs.pipe("/urlcorpus/data.jsonl.gz", gzip.compress(jsonl([{"text": C, "language": "c"}])))
+    plan = plan_corpus("memory://urlcorpus")
+    assert [u.name for u in plan.units] == ["data.jsonl.gz", "src/a.py"]
+    stats = fold_plan([gpt2], plan)
+    assert stats.text_totals("python")["bytes"] == len(PY) * 2
+    assert stats.tokenizers["gpt2"].tokens["c"] == len(gpt2.encode(C))
+
+
+def test_an_unreachable_url_is_a_clear_error():
+    with pytest.raises(CorpusError, match="cannot read|not found"):
+        plan_corpus("memory://nowhere/at/all")

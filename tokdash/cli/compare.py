@@ -44,22 +44,42 @@ def _in_process(args, toks, base):
     return stats
 
 
+def _named(spec: str, corpus: str, engine: str) -> str:
+    """The id of the tokenizer ``spec`` names, ready for the workers: a catalog id whose
+    vocabulary is cached is not even loaded here (its engine proof ships with tokdash); anything
+    else is loaded once (fetched, and a tokenizer of your own proven on the corpus), then let go."""
+    from tokdash.tokenizers import get_tokenizer
+    from tokdash.tokenizers.catalog import CATALOG
+    from tokdash.tokenizers.registry import is_cached
+
+    if spec in CATALOG and is_cached(CATALOG[spec]):
+        return spec
+    tok = get_tokenizer(spec, progress=progress)
+    if engine == "auto" and tok.id not in CATALOG:
+        from tokdash.corpus.units import plan_corpus
+        from tokdash.scale.inprocess import choose_engines
+
+        choose_engines([tok], plan_corpus(corpus))
+    return tok.id
+
+
 def _streamed(args):
-    """The folder/file/URL through the pipeline; the tokenizers are only loaded here to be
-    named and proven (each worker loads its own), then let go before the workers start."""
+    """The folder/file/URL through the pipeline: the tokenizers are named (and, when needed,
+    fetched or proven) here; each worker loads its own, and this process lets go of them before
+    the workers start."""
     import gc
 
-    from tokdash.corpus.units import plan_corpus
     from tokdash.scale.jobs import JobOptions, run_job
     from tokdash.scale.report import require_documents
     from tokdash.tokenizers.registry import release_loaded
 
-    toks, base = _load(args)
-    shown, base_id = [t.id for t in toks], base.id if base else None
-
-    extra = base is not None and base.id not in {t.id for t in toks}
-    order = [*toks, base] if extra else list(toks)
-    specs = [*dict.fromkeys(args.tokenizer)] + ([args.base] if extra else [])
+    specs = list(dict.fromkeys(args.tokenizer))
+    shown = list(dict.fromkeys(_named(s, args.corpus, args.engine) for s in specs))
+    base_id = _named(args.base, args.corpus, args.engine) if args.base else None
+    ids = shown + ([base_id] if base_id is not None and base_id not in shown else [])
+    specs += [args.base] if len(ids) > len(shown) else []
+    release_loaded()
+    gc.collect()
     opts = JobOptions(
         executor=args.executor,
         workers=args.workers,
@@ -76,15 +96,6 @@ def _streamed(args):
         dry_run=args.dry_run,
         ray_address=args.ray_address or "",
     )
-    if args.engine == "auto":  # prove user tokenizers on a sample of this corpus, here, once
-        from tokdash.scale.inprocess import choose_engines
-
-        choose_engines(order, plan_corpus(args.corpus))
-    ids = [t.id for t in order]
-    order.clear()
-    del toks, base
-    release_loaded()
-    gc.collect()
     stats = run_job(args.corpus, ids, specs, opts, args.stats_dir, say=progress)
     if stats is not None:
         require_documents(stats)
@@ -164,7 +175,12 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--vocab", metavar="CSV", help="also write vocabulary statistics")
     p.add_argument("--skipped", metavar="CSV", help="also write the skipped records and why")
-    p.add_argument("--alpha", type=float, default=2.5, help="Renyi efficiency order (default 2.5)")
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=2.5,
+        help="Renyi efficiency order (compare: default 2.5; report: the one compare used)",
+    )
 
 
 def register(sub) -> None:

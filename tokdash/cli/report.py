@@ -29,6 +29,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     stats = load_or_merge(args.stats_dir)
     progress(describe(stats))
+    if args.alpha is None:  # the order compare used
+        args.alpha = float(stats.meta.get("alpha", 2.5))
     if args.base is not None:
         if args.base and args.base not in stats.tokenizers:
             raise TokdashError(
@@ -69,4 +71,4 @@ def register(sub) -> None:
         "--tokenizer", "-t", action="append", help="rows of these tokenizers only (repeatable)"
     )
     p.add_argument("--language", action="append", help="keep only these languages (repeatable)")
-    p.set_defaults(func=cmd_report)
+    p.set_defaults(func=cmd_report, alpha=None)

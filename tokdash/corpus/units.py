@@ -116,12 +116,17 @@ def plan_corpus(spec: str, *, block_bytes: int = BLOCK_BYTES) -> Plan:
     fs, root = _fs(spec)
     try:
         info = fs.info(root)
-    except (FileNotFoundError, OSError) as exc:
-        raise CorpusError(f"corpus not found: {spec} ({exc.__class__.__name__})") from None
+    except FileNotFoundError:
+        raise CorpusError(f"corpus not found: {spec} (no such file or folder)") from None
+    except Exception as exc:  # the network, credentials, a server's refusal
+        raise CorpusError(f"cannot read {spec}: {type(exc).__name__}: {exc}") from None
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
     prefix = "" if protocol in ("file", "local") else f"{protocol}://"
     if info["type"] == "directory":
-        found = fs.find(root, detail=True)
+        try:
+            found = fs.find(root, detail=True)
+        except Exception as exc:
+            raise CorpusError(f"cannot list {spec}: {type(exc).__name__}: {exc}") from None
         entries = sorted(
             (path, meta.get("size") or 0)
             for path, meta in found.items()
