@@ -3,15 +3,19 @@
 import pandas as pd
 import streamlit as st
 
-from tokdash.settings import current_limits
+from tokdash.settings import current_limits, hosted_note
 from tokdash.speed import costmodel, probe
 from tokdash.ui import selection
 from tokdash.ui import speed_ui as ui
+from tokdash.ui.heavy import heavy_slot, show_cancelled
 from tokdash.ui.sidebar import BASE_KEY
 
 STATE = "sp_probe"
 
 st.title("Speed")
+show_cancelled()
+if hosted_note(current_limits()):
+    st.caption(hosted_note(current_limits()))
 st.caption(
     "A tokenizer changes how fast a model writes *code*, not tokens: fewer tokens for the same "
     "code means more characters per second and more code per context window, while a larger "
@@ -108,7 +112,8 @@ with probe_tab:
             dtype=dtype,
         )
         checkpoint = model_path if source == "checkpoint" else None
-        ui.start_probe(shape, rates, settings, checkpoint, STATE)
+        with heavy_slot(f"a speed probe ({preset})"):
+            ui.start_probe(shape, rates, settings, checkpoint, STATE)
     if st.session_state.get(STATE):
         ui.show_probe(st.session_state[STATE])
 

@@ -3,14 +3,18 @@
 import streamlit as st
 
 from tokdash.errors import TokdashError
-from tokdash.settings import current_limits
+from tokdash.settings import current_limits, hosted_note
 from tokdash.speed import costmodel
 from tokdash.transfer import fvt, planner
 from tokdash.ui import swap_ui as ui
+from tokdash.ui.heavy import heavy_slot, show_cancelled
 from tokdash.ui.sidebar import BASE_KEY, corpus_key, load_selected, selected_corpus
 from tokdash.ui.widgets import table_with_download
 
 st.title("Swap")
+show_cancelled()
+if hosted_note(current_limits()):
+    st.caption(hosted_note(current_limits()))
 st.caption(
     "Plan a tokenizer swap for a pretrained model: which tokens the two vocabularies share, what "
     "the candidate buys on your corpus, and new embedding matrices initialised with Fast "
@@ -145,16 +149,17 @@ with st.form("swap_build"):
     submitted = st.form_submit_button("Build embeddings", type="primary", key="swap_build_btn")
 if submitted:
     try:
-        ss[ui.RESULT_KEY] = ui.build_and_save(
-            old,
-            new,
-            the_plan,
-            source=source,
-            preset=preset,
-            checkpoint=checkpoint,
-            mode=mode,
-            fallback=fallback,
-        )
+        with heavy_slot(f"building {new.id} embeddings"):
+            ss[ui.RESULT_KEY] = ui.build_and_save(
+                old,
+                new,
+                the_plan,
+                source=source,
+                preset=preset,
+                checkpoint=checkpoint,
+                mode=mode,
+                fallback=fallback,
+            )
     except TokdashError as exc:
         st.error(str(exc))
 if ss.get(ui.RESULT_KEY):

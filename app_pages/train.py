@@ -3,14 +3,18 @@
 import streamlit as st
 
 from tokdash.errors import TokdashError
-from tokdash.settings import DEFAULT_TOKENIZERS, current_limits
+from tokdash.settings import DEFAULT_TOKENIZERS, current_limits, hosted_note
 from tokdash.training.sweep import plan
 from tokdash.training.trainer import prepare
 from tokdash.ui import train_extend, train_one, train_sweep
 from tokdash.ui import train_ui as ui
+from tokdash.ui.heavy import heavy_slot, show_cancelled
 from tokdash.ui.sidebar import base_tokenizer, selected_corpus
 
 st.title("Train")
+show_cancelled()
+if hosted_note(current_limits()):
+    st.caption(hosted_note(current_limits()))
 st.caption(
     "Train byte-level BPE tokenizers (HF `tokenizers` trainer) on the sidebar's corpus while "
     "varying what the paper varies: vocabulary size, pre-tokenization regex and data mix. The "
@@ -51,7 +55,8 @@ with tab_one:
     if job is not None:
         st.info(train_one.job_note(config, job))
     if st.button("Train", key="tr_go", type="primary", disabled=job is None):
-        train_one.train(config, job, chosen, corpus, base)
+        with heavy_slot(f"training {config.vocab_size:,} tokens"):
+            train_one.train(config, job, chosen, corpus, base)
     if ss[ui.RUNS]:
         train_one.show_runs(ss[ui.RUNS])
 
@@ -88,7 +93,10 @@ with tab_sweep:
         configs = train_sweep.configs(knobs, sizes, regexes, mixes_text)
         _, _, total = plan(configs, corpus.documents, current_limits())
         sweep_job = configs
-        st.info(f"{len(configs)} tokenizers to train; estimated time ~{total:.0f} s in all.")
+        st.info(
+            f"{len(configs)} tokenizers to train; estimated time ~{total:.0f} s in all (limit "
+            f"here: {current_limits().sweep_seconds:.0f} s per sweep)."
+        )
     except TokdashError as exc:
         ui.show_error(exc)
     sw_base = st.multiselect(
@@ -97,7 +105,8 @@ with tab_sweep:
     )  # fmt: skip
     add_all = st.checkbox("Add every trained tokenizer to the sidebar picker", key="sw_add")
     if st.button("Run sweep", key="sw_go", type="primary", disabled=not sweep_job):
-        train_sweep.run(sweep_job, corpus, sw_base, base, add_all)
+        with heavy_slot(f"a sweep of {len(sweep_job)} tokenizers"):
+            train_sweep.run(sweep_job, corpus, sw_base, base, add_all)
     if ui.SWEEP in ss:
         train_sweep.show(ss[ui.SWEEP])
 
@@ -116,6 +125,7 @@ with tab_extend:
     ext_base = c1.selectbox("Tokenizer to extend", ext_ids, key="ex_base")
     n_new = c2.number_input("New tokens", 1, 100_000, 1000, step=500, key="ex_n")
     if st.button("Extend", key="ex_go", type="primary", disabled=not ext_ids):
-        train_extend.extend(corpus, ext_base, int(n_new))
+        with heavy_slot(f"extending {ext_base}"):
+            train_extend.extend(corpus, ext_base, int(n_new))
     if ui.EXTEND in ss:
         train_extend.show(ss[ui.EXTEND])

@@ -429,3 +429,16 @@ def test_cli_train_extend(tmp_path, capsys):
     ext = df[df["tokenizer"].str.startswith("gpt2+") & (df["language"] == "ALL")]
     assert ext["tokens_saved"].item() > 0 and ext["new_tokens_used"].item() > 0
     assert any(tmp_path.glob("gpt2+*/gpt2+*.tiktoken"))
+
+
+def test_a_sweep_over_its_time_budget_is_refused_before_training(code_docs):
+    from dataclasses import replace
+
+    from tokdash.settings import HOSTED
+    from tokdash.training.sweep import plan
+
+    configs = sweep_configs(TrainConfig(byte_budget=None), [1000, 2000], ["gpt2", "identity"])
+    _, _, total = plan(configs, code_docs)
+    tight = replace(HOSTED, sweep_seconds=total / 2, train_seconds=1e9, train_mb=1e9)
+    with pytest.raises(TokdashError, match="limit here is .* s for a whole sweep"):
+        plan(configs, code_docs, tight)

@@ -9,7 +9,7 @@ environment themselves. ``LOCAL`` is the default everywhere (a user on their own
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 MB = 1_000_000
 
@@ -47,6 +47,9 @@ class Limits:
     - ``probe``: bounds of the probe's batch, prompt, new tokens and repeats.
     - ``bandwidth_probe_bytes``: the most memory the bandwidth measurement may allocate.
     - ``downloads``: models may be fetched from the hub.
+    - ``heavy_jobs``: heavy jobs (training, sweeps, probes, swap builds) running at once on the
+      server; the others wait in line.
+    - ``sweep_seconds``: the longest predicted time of a whole training sweep.
     """
 
     hosted: bool = False
@@ -59,6 +62,8 @@ class Limits:
     probe: ProbeBounds = field(default_factory=ProbeBounds)
     bandwidth_probe_bytes: int | None = None
     downloads: bool = True
+    heavy_jobs: int = 2
+    sweep_seconds: float = 1800.0
 
 
 LOCAL = Limits()
@@ -69,11 +74,28 @@ HOSTED = Limits(
     max_vocab=262_144,
     train_seconds=30.0,
     train_mb=20.0,
-    max_model_params=1_500_000_000,
+    max_model_params=500_000_000,
     probe=ProbeBounds(batch=8, prompt_len=1024, new_tokens=128, repeats=10),
     bandwidth_probe_bytes=64 << 20,
     downloads=False,
+    heavy_jobs=1,
+    sweep_seconds=90.0,
 )
+
+
+def hosted_note(limits: Limits) -> str:
+    """The hosted demo's bounds in one sentence (empty when not hosted), for the pages."""
+    if not limits.hosted:
+        return ""
+    params = f"{limits.max_model_params / 1e6:.0f}M" if limits.max_model_params else "any"
+    return (
+        f"Hosted demo bounds: {limits.heavy_jobs} heavy job at a time (others wait in line), "
+        f"models up to {params} parameters (the 125m preset; 1b and 7b need a local install), "
+        f"probe batch <= {limits.probe.batch}, prompt <= {limits.probe.prompt_len}, "
+        f"<= {limits.probe.new_tokens} new tokens; training <= {limits.train_mb:g} MB of text and "
+        f"~{limits.train_seconds:.0f} s per tokenizer, <= {limits.sweep_seconds:.0f} s per sweep; "
+        f"uploads <= {limits.upload_bytes // MB} MB. Run tokdash locally for more."
+    )
 
 
 def hosted_mode() -> bool:
@@ -82,11 +104,16 @@ def hosted_mode() -> bool:
 
 
 def current_limits() -> Limits:
-    """The limits for this process: `HOSTED` when ``TOKDASH_HOSTED`` is set, else `LOCAL`.
+    """The limits for this process: `HOSTED` when ``TOKDASH_HOSTED`` is set, else `LOCAL`;
+    ``TOKDASH_HEAVY_JOBS`` sets how many heavy jobs run at once.
 
     Called by the UI and the CLI only; the library receives the result as an argument.
     """
-    return HOSTED if hosted_mode() else LOCAL
+    limits = HOSTED if hosted_mode() else LOCAL
+    jobs = os.environ.get("TOKDASH_HEAVY_JOBS", "").strip()
+    if jobs.isdigit() and int(jobs) >= 1:
+        limits = replace(limits, heavy_jobs=int(jobs))
+    return limits
 
 
 #: Upload bounds (bytes, all files of one upload together); the hosted demo uses the smaller.

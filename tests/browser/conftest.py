@@ -100,7 +100,12 @@ def screenshot_dir() -> Path:
 @pytest.fixture(scope="session")
 def server_url():
     port = _free_port()
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    # one heavy job at a time, as on the hosted demo (test_queue_browser checks the line)
+    env = {
+        **os.environ,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "TOKDASH_HEAVY_JOBS": "1",
+    }
     proc = subprocess.Popen(
         [
             sys.executable,

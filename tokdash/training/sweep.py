@@ -113,8 +113,8 @@ class SweepResult:
 def plan(
     configs: Sequence[TrainConfig], docs: Sequence[Document], limits: Limits = LOCAL
 ) -> tuple[DocumentSplit, list[tuple[TrainConfig, list[str], pd.DataFrame]], float]:
-    """Split once, select each config's texts, check every knob against ``limits``; return the
-    total estimate (s).
+    """Split once, select each config's texts, check every knob against ``limits`` and the whole
+    sweep's estimate against ``limits.sweep_seconds``; return the total estimate (s).
 
     Nothing is trained, so a bad knob anywhere in the grid fails before any time is spent.
     """
@@ -129,6 +129,12 @@ def plan(
         texts, taken = select_training(split.train, cfg.mix, cfg.byte_budget)
         total += check_time(cfg, training_inputs(cfg, texts), limits)
         jobs.append((cfg, texts, mix_summary(split, taken)))
+    if total > limits.sweep_seconds:
+        raise TokdashError(
+            f"the sweep of {len(configs)} tokenizers is estimated at ~{total:.0f} s; the limit "
+            f"here is {limits.sweep_seconds:.0f} s for a whole sweep: fewer sizes, regexes or "
+            "mixes, or a smaller byte budget"
+        )
     return split, jobs, total
 
 
