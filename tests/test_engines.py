@@ -64,10 +64,12 @@ def test_riptoken_with_the_guard_matches_tiktoken_on_long_pieces(catalog_tokeniz
     assert ids.tolist() == [i for x in ref.encode_batch(docs) for i in x]
 
 
-def test_results_never_depend_on_the_engine(catalog_tokenizer):
+def test_results_never_depend_on_the_engine(catalog_tokenizer, monkeypatch):
+    from tokdash.analysis import engine_choice
     from tokdash.analysis.compare import run_comparison
     from tokdash.corpus import load_sample_corpus
 
+    monkeypatch.setattr(engine_choice, "ENGINE_MIN_BYTES", 0)  # the samples are small
     toks = [catalog_tokenizer(t) for t in ("cl100k_base", "llama3", "llama2")]
     docs = load_sample_corpus("all").documents
     auto = run_comparison(toks, docs, toks[2], engine="auto").table()
@@ -78,6 +80,19 @@ def test_results_never_depend_on_the_engine(catalog_tokenizer):
     assert engines["llama2"] == "reference"  # SentencePiece: no candidate reads it
     assert set(ref["engine"]) == {"reference"}
     pd.testing.assert_frame_equal(auto.drop(columns="engine"), ref.drop(columns="engine"))
+
+
+def test_auto_keeps_the_reference_on_a_small_corpus(catalog_tokenizer):
+    from tokdash.analysis.engine_choice import ENGINE_MIN_BYTES, choose_engine
+    from tokdash.corpus import Document
+
+    tok = catalog_tokenizer("cl100k_base")
+    small = [Document("x = 1\n" * 100, "python", "a.py")]
+    big = [Document("x = 1\n" * (ENGINE_MIN_BYTES // 6 + 1), "python", "b.py")]
+    assert choose_engine(tok, "auto", small) is None
+    assert choose_engine(tok, "auto", big).name == "riptoken"
+    assert choose_engine(tok, "auto").name == "riptoken"  # a worker: no documents to size
+    assert choose_engine(tok, "riptoken", small).name == "riptoken"  # forced
 
 
 def test_cli_engine_option(tmp_path, capsys):

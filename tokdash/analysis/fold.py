@@ -36,6 +36,7 @@ from tokdash.analysis.stats import (
 from tokdash.analysis.vocab_metrics import whitespace_ids
 from tokdash.corpus.records import DocRef, SkipRef, UnitLines
 from tokdash.errors import TokdashError
+from tokdash.tokenizers.base import memo
 from tokdash.tokenizers.engines import FATAL_ERRORS, flatten
 
 #: ``progress(documents, bytes)`` after each batch: what that batch held.
@@ -109,7 +110,7 @@ def _whitespace_ids(tok) -> np.ndarray:
     vocab_bytes = getattr(tok, "vocab_bytes", None)
     if vocab_bytes is None:
         return np.zeros(0, np.int64)
-    return whitespace_ids(vocab_bytes())
+    return memo(tok, "whitespace_ids", lambda: whitespace_ids(vocab_bytes()))
 
 
 class StatsBuilder:

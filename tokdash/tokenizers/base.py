@@ -23,6 +23,19 @@ Span = tuple[int, int]
 DEFAULT_THREADS = max(1, min(os.cpu_count() or 1, 8))
 
 
+def memo(obj, key: str, compute):
+    """``compute()`` once per object: kept on ``obj`` (a loaded tokenizer never changes, and
+    the pages share one instance per tokenizer), or computed each time for an object that cannot
+    hold attributes."""
+    store = getattr(obj, "__dict__", None)
+    if store is None:
+        return compute()
+    cache = store.setdefault("_tokdash_memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def encode_threads() -> int:
     """Threads a batch encoder may use now: ``TOKDASH_THREADS`` when set (a corpus-scale worker
     sets 1), else `DEFAULT_THREADS`."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from tokdash.tokenizers.base import Tokenizer
+from tokdash.tokenizers.base import Tokenizer, memo
 
 
 def _exact_serialization(tok: Tokenizer) -> bytes | None:
@@ -25,13 +25,17 @@ def _exact_serialization(tok: Tokenizer) -> bytes | None:
 
 
 def fingerprint(tok: Tokenizer) -> str:
-    """sha256 (hex) of what decides ``tok``'s ids.
+    """sha256 (hex) of what decides ``tok``'s ids (computed once per loaded tokenizer).
 
     HF tokenizers hash their whole ``tokenizer.json`` (normalizer, pre-tokenizer, merges, added
     tokens), SentencePiece models their serialized proto. Other backends (tiktoken and Tekken rank
     files) hash the bytes of every id in id order (for tiktoken BPE the rank *is* the id, so this
     is the merge order), the pre-tokenization pattern and the special ids.
     """
+    return memo(tok, "fingerprint", lambda: _fingerprint(tok))
+
+
+def _fingerprint(tok: Tokenizer) -> str:
     h = hashlib.sha256()
     h.update(type(tok).__name__.encode() + b"\0")
     exact = _exact_serialization(tok)
