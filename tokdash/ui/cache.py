@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import streamlit as st
@@ -21,7 +22,8 @@ from tokdash.settings import current_limits
 from tokdash.tokenizers import Tokenizer, get_tokenizer
 
 #: How long an unused cached entry lives.
-TTL = timedelta(hours=1)
+#: How long an unused cache entry lives (``TOKDASH_CACHE_TTL`` seconds; an hour by default).
+TTL = timedelta(seconds=int(os.environ.get("TOKDASH_CACHE_TTL", "") or 3600))
 
 
 @st.cache_resource(show_spinner="Loading tokenizer ...", max_entries=64, ttl=TTL)
