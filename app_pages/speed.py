@@ -81,6 +81,8 @@ with probe_tab:
         devices = ["auto", "cpu", "cuda"] if gpu else ["cpu"]
         device = c1.selectbox("Device", devices, key="sp_device")
         dtypes = ["bfloat16", "float16", "float32"] if gpu else ["float32", "bfloat16"]
+        if current_limits().hosted:  # half the memory of a probe on a shared server
+            dtypes = [d for d in dtypes if d != "float32"]
         dtype = c2.selectbox("dtype", dtypes, key="sp_dtype")
         batch = c3.number_input("Batch size", 1, limits["batch"], 1, key="sp_batch")
         c4, c5, c6 = st.columns(3)

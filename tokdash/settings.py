@@ -90,7 +90,8 @@ def hosted_note(limits: Limits) -> str:
     params = f"{limits.max_model_params / 1e6:.0f}M" if limits.max_model_params else "any"
     return (
         f"Hosted demo bounds: {limits.heavy_jobs} heavy job at a time (others wait in line), "
-        f"models up to {params} parameters (the 125m preset; 1b and 7b need a local install), "
+        f"models up to {params} parameters in 16-bit (the 125m preset; 1b and 7b need a local "
+        "install), "
         f"probe batch <= {limits.probe.batch}, prompt <= {limits.probe.prompt_len}, "
         f"<= {limits.probe.new_tokens} new tokens; training <= {limits.train_mb:g} MB of text and "
         f"~{limits.train_seconds:.0f} s per tokenizer, <= {limits.sweep_seconds:.0f} s per sweep; "

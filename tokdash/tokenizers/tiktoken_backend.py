@@ -35,6 +35,10 @@ def encoding_parts(encoding: tiktoken.Encoding) -> EncodingParts:
     )
 
 
+#: Below this mean text length a batch is encoded in one loop rather than tiktoken's pool.
+_THREADED_CHARS_PER_TEXT = 512
+
+
 class TiktokenTokenizer(Tokenizer):
     """A `tiktoken.Encoding`; ``encode`` is ``encode_ordinary`` (special tokens never injected)."""
 
@@ -78,9 +82,14 @@ class TiktokenTokenizer(Tokenizer):
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool = False
     ) -> list[list[int]]:
-        return self._guarded(
-            self._enc.encode_ordinary_batch, list(texts), num_threads=encode_threads()
-        )
+        texts = list(texts)
+        threads = encode_threads()
+        if threads == 1 or sum(map(len, texts)) < _THREADED_CHARS_PER_TEXT * len(texts):
+            # short texts (a vocabulary audit: 200k of them): tiktoken's pool costs ~10 us a
+            # text in thread hand-offs, more than encoding it; one loop is 5-10x faster
+            encode = self._enc.encode_ordinary
+            return self._guarded(lambda batch: [encode(t) for t in batch], texts)
+        return self._guarded(self._enc.encode_ordinary_batch, texts, num_threads=threads)
 
     def count_batch(self, texts: Sequence[str]) -> np.ndarray:
         return np.fromiter((len(x) for x in self.encode_batch(texts)), dtype=np.int64)
