@@ -77,3 +77,18 @@ def test_library_modules_no_longer_build_figures():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_zipf_curves_draw_log_spaced_ranks_with_both_ends():
+    import numpy as np
+    import pandas as pd
+
+    from tokdash.viz.charts import ZIPF_POINTS, log_spaced, zipf_curves
+
+    idx = log_spaced(200_000)
+    assert idx[0] == 0 and idx[-1] == 199_999 and len(idx) <= ZIPF_POINTS
+    assert np.all(np.diff(idx) > 0)
+    assert log_spaced(10).tolist() == list(range(10))
+    df = pd.DataFrame({"rank": np.arange(1, 50_001), "frequency": np.arange(50_000, 0, -1)})
+    fig = zipf_curves({"t": df})
+    assert len(fig.data[0].x) <= ZIPF_POINTS and fig.data[0].x[-1] == 50_000

@@ -97,15 +97,10 @@ def screenshot_dir() -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def server_url():
+def _serve(extra_env: dict[str, str]):
+    """Start ``streamlit run app.py`` on a free local port with ``extra_env``; yields its URL."""
     port = _free_port()
-    # one heavy job at a time, as on the hosted demo (test_queue_browser checks the line)
-    env = {
-        **os.environ,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "TOKDASH_HEAVY_JOBS": "1",
-    }
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **extra_env}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -144,6 +139,18 @@ def server_url():
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    # one heavy job at a time, as on the hosted demo (test_queue_browser checks the line)
+    yield from _serve({"TOKDASH_HEAVY_JOBS": "1"})
+
+
+@pytest.fixture(scope="module")
+def hosted_server_url():
+    """A server in hosted mode, with the Docker image's upload limit."""
+    yield from _serve({"TOKDASH_HOSTED": "1", "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "20"})
 
 
 @pytest.fixture(scope="session")
