@@ -62,4 +62,7 @@ def test_vocabulary_page():
     at.selectbox(key="voc_tok").set_value("llama2").run()
     assert not at.exception
     unused = at.dataframe[2].value
-    assert len(unused) > 20000  # a small corpus leaves most of Llama 2's 32k tokens unused
+    assert len(unused) == 2000  # the page shows 2,000 rows; the caption says how many in all
+    shown = [c.value for c in at.caption if "Showing the first 2,000 of" in c.value]
+    total = int(shown[0].split(" of ")[1].split(" rows")[0].replace(",", ""))
+    assert total > 20000  # a small corpus leaves most of Llama 2's 32k tokens unused
