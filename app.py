@@ -3,6 +3,7 @@
 import streamlit as st
 
 from tokdash.ui.sidebar import render_sidebar
+from tokdash.ui.timing import timed_run
 
 st.set_page_config(page_title="tokdash", page_icon="🔤", layout="wide")
 
@@ -22,4 +23,4 @@ PAGES = [
 
 pg = st.navigation(PAGES)
 render_sidebar()
-pg.run()
+timed_run(pg.title, pg.run)

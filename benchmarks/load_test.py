@@ -3,7 +3,9 @@
 Starts ``streamlit run app.py`` in hosted mode (``TOKDASH_HOSTED=1``, cache ttl ``--ttl`` s),
 then ``--sessions`` headless Chromium sessions, each in its own thread, walk every page of the
 sidebar ``--rounds`` times (clicking the page links, as a user does). A page's render time is from
-the click to the end of its script run, drawn. Then two heavy jobs are started at once (a speed
+the click to the end of its script run, drawn; the server's own time per run (from
+``TOKDASH_TIMING_LOG``, every run of the whole test) is given beside it, since the 4 browsers
+share this machine's cores with the server. Then two heavy jobs are started at once (a speed
 probe on the 125m preset and a training run) so that the second waits in the server's line, and
 finally, with every session closed, the server is left idle past the cache ttl and one session
 opens the Home page.
@@ -50,9 +52,15 @@ PAGES = [
 ]  # fmt: skip
 
 
+TIMING_LOG = ROOT / "benchmarks" / "results" / "load_test_server_times.tsv"
+
+
 def start_server(port: int, ttl: int) -> subprocess.Popen:
+    TIMING_LOG.parent.mkdir(parents=True, exist_ok=True)
+    TIMING_LOG.unlink(missing_ok=True)
     env = {
         **os.environ,
+        "TOKDASH_TIMING_LOG": str(TIMING_LOG),
         "TOKDASH_HOSTED": "1",
         "TOKDASH_CACHE_TTL": str(ttl),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
@@ -225,6 +233,13 @@ def main() -> None:
         )
         .reset_index()
     )
+    server = pd.read_csv(TIMING_LOG, sep="\t", names=["page", "server_s", "ended"])
+    server = server[server["page"].isin(set(df["page"]))]
+    stats = server.groupby("page", sort=False)["server_s"].agg(
+        server_p50_s=lambda s: round(statistics.median(s), 2),
+        server_p95_s=lambda s: round(float(s.quantile(0.95)), 2),
+    )
+    table = table.merge(stats.reset_index(), on="page", how="left")
     write_results(table, "load_test.csv")
     pd.DataFrame(sampler.rows, columns=["t_s", "phase", "rss_MB"]).to_csv(
         ROOT / "benchmarks" / "results" / "load_test_rss.csv", index=False
