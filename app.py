@@ -23,4 +23,8 @@ PAGES = [
 
 pg = st.navigation(PAGES)
 render_sidebar()
-timed_run(pg.title, pg.run)
+try:
+    title = pg.title
+except AttributeError:  # app.py run bare (as a subprocess's __main__ under AppTest): no page
+    title = "?"
+timed_run(title, pg.run)
