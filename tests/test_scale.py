@@ -288,3 +288,26 @@ def test_an_fsspec_url_is_read_like_a_folder(gpt2):
 def test_an_unreachable_url_is_a_clear_error():
     with pytest.raises(CorpusError, match="cannot read|not found"):
         plan_corpus("memory://nowhere/at/all")
+
+
+def test_compression_page_streams_a_local_folder(corpus_dir, gpt2):
+    """A local folder on the corpus pages goes through the streaming fold (no cap), with the
+    skipped records shown; the numbers equal the in-process fold of the same plan."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.session_state["td_tokenizers"] = ["gpt2"]
+    at.session_state["td_corpus"] = "folder"
+    at.session_state["td_corpus_folder"] = str(corpus_dir)
+    at.switch_page("app_pages/compression.py").run()
+    assert not at.exception, at.exception
+    df = next(d.value for d in at.dataframe if "bytes_per_token" in d.value.columns)
+    stats = in_process(corpus_dir, [gpt2, get_tokenizer("llama2")])  # llama2: the default base
+    want = metrics.compression_table(stats.select(["gpt2", "llama2"]), "llama2")
+    want = want[want["tokenizer"] == "gpt2"]
+    assert df["tokens"].tolist() == want["tokens"].tolist()
+    assert df["nsl"].tolist() == pytest.approx(want["nsl"].tolist())
+    assert df["documents"].tolist() == want["documents"].tolist()
+    assert any("skipped" in e.label for e in at.expander)
