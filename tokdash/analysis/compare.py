@@ -14,7 +14,6 @@ import pandas as pd
 from tokdash.analysis import metrics
 from tokdash.analysis.encode import encode_all
 from tokdash.analysis.engine_choice import check_mode, choose_engine
-from tokdash.analysis.ratios import ratio
 from tokdash.analysis.stats import CorpusStats, TokenizerStats
 from tokdash.tokenizers import Tokenizer
 
@@ -155,10 +154,7 @@ def vocab_table(stats: CorpusStats, alpha: float = 2.5) -> pd.DataFrame:
                     "vocab_unused": size - used,
                     "vocab_utilization": metrics.vocab_utilization(counts, size),
                     "renyi_efficiency": metrics.renyi_efficiency(counts, alpha, size),
-                    "whitespace_share": ratio(
-                        int(counts[enc.whitespace_ids[enc.whitespace_ids < size]].sum()),
-                        int(counts.sum()),
-                    ),
+                    "whitespace_share": metrics.whitespace_share_of(counts, enc.whitespace_ids),
                 }
             )
     return pd.DataFrame(rows)

@@ -24,6 +24,7 @@ from tokdash.analysis.counts import SparseCounts
 from tokdash.analysis.metrics import text_stats
 from tokdash.analysis.stats import (
     DEFAULT_SAMPLE_SIZE,
+    MAX_SKIPPED_LISTED,
     SAMPLE_COLUMNS,
     TEXT_FIELDS,
     CorpusStats,
@@ -31,6 +32,7 @@ from tokdash.analysis.stats import (
     bottom_k,
     doc_keys,
     first_skipped,
+    skipped_frame,
     tokens_column,
 )
 from tokdash.analysis.vocab_metrics import whitespace_ids
@@ -161,7 +163,7 @@ class StatsBuilder:
                     self.flush()
             elif isinstance(item, SkipRef):
                 self.skipped_total += 1
-                if len(self.skipped) < 2 * 10_000:
+                if len(self.skipped) < MAX_SKIPPED_LISTED:  # a part reads in corpus order
                     self.skipped.append(item)
             elif isinstance(item, UnitLines):
                 self.unit_lines[item.unit] += item.lines
@@ -294,14 +296,7 @@ class StatsBuilder:
                 whitespace_ids=_whitespace_ids(tok),
             )
         sample = self.sample if not self.sample.empty else None
-        skipped = pd.DataFrame(
-            {
-                "unit": np.fromiter((s.unit for s in self.skipped), np.int64, len(self.skipped)),
-                "pos": np.fromiter((s.pos for s in self.skipped), np.int64, len(self.skipped)),
-                "source": pd.Series([s.source for s in self.skipped], dtype=object),
-                "reason": pd.Series([s.reason for s in self.skipped], dtype=object),
-            }
-        )
+        skipped = skipped_frame(self.skipped)
         stats = CorpusStats(
             name=self.name,
             text=dict(self.text),

@@ -25,6 +25,7 @@ from tokdash.analysis.vocab_metrics import (  # noqa: F401  (re-exported: metric
     visible,
     vocab_utilization,
     whitespace_share,
+    whitespace_share_of,
     zipf_curve,
 )
 

@@ -151,13 +151,22 @@ def _empty_sample() -> pd.DataFrame:
     )
 
 
-def _empty_skipped() -> pd.DataFrame:
+def skipped_frame(records: Sequence = (), *, unit: int | None = None) -> pd.DataFrame:
+    """The skipped report of ``records`` (objects with ``.source`` and ``.reason``, and
+    ``.unit`` / ``.pos`` unless ``unit`` is given: then they all belong to that unit, in order),
+    as `CorpusStats.skipped` holds it."""
+    n = len(records)
+    if unit is None:
+        units = np.fromiter((r.unit for r in records), np.int64, n)
+        pos = np.fromiter((r.pos for r in records), np.int64, n)
+    else:
+        units, pos = np.full(n, unit, np.int64), np.arange(n, dtype=np.int64)
     return pd.DataFrame(
         {
-            "unit": np.zeros(0, np.int64),
-            "pos": np.zeros(0, np.int64),
-            "source": pd.Series([], dtype=object),
-            "reason": pd.Series([], dtype=object),
+            "unit": units,
+            "pos": pos,
+            "source": pd.Series([r.source for r in records], dtype=object),
+            "reason": pd.Series([r.reason for r in records], dtype=object),
         }
     )
 
@@ -175,7 +184,7 @@ class CorpusStats:
     unit_docs: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     unit_lines: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     unit_first: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
-    skipped: pd.DataFrame = field(default_factory=_empty_skipped)
+    skipped: pd.DataFrame = field(default_factory=skipped_frame)
     skipped_total: int = 0
     meta: dict = field(default_factory=dict)
 
@@ -333,15 +342,7 @@ class CorpusStats:
 def attach_skipped(stats: CorpusStats, skipped: Sequence) -> CorpusStats:
     """``stats`` with ``skipped`` (objects with ``.source`` and ``.reason``, in corpus order)
     as its skipped report: what an in-memory corpus's reader left out."""
-    stats.skipped = pd.DataFrame(
-        {
-            "unit": np.zeros(len(skipped), np.int64),
-            "pos": np.arange(len(skipped), dtype=np.int64),
-            "source": pd.Series([s.source for s in skipped], dtype=object),
-            "reason": pd.Series([s.reason for s in skipped], dtype=object),
-        }
-    )
-    stats.skipped = first_skipped(stats.skipped)
+    stats.skipped = first_skipped(skipped_frame(skipped, unit=0))
     stats.skipped_total = len(skipped)
     return stats
 

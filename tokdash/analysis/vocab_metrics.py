@@ -108,11 +108,20 @@ def whitespace_ids(vocab_bytes: list[bytes]) -> np.ndarray:
 def whitespace_share(counts: np.ndarray, vocab_bytes: list[bytes]) -> float:
     """Share of token occurrences that are pure whitespace (indentation, newlines):
     sum of counts_i over ids whose bytes are non-empty and all in b" \\t\\n\\r\\v\\f",
-    divided by sum of all counts (NaN when nothing was counted)."""
+    divided by sum of all counts (NaN when nothing was counted). See `whitespace_share_of`."""
     c = np.asarray(counts, dtype=np.int64)
     n = min(len(vocab_bytes), c.size)
     seen = np.flatnonzero(c[:n])  # only ids that occur can add to the sum (fast on big vocabs)
-    ws = sum(int(c[i]) for i in seen if _is_whitespace(vocab_bytes[i]))
+    ids = np.asarray([i for i in seen.tolist() if _is_whitespace(vocab_bytes[i])], np.int64)
+    return whitespace_share_of(c, ids)
+
+
+def whitespace_share_of(counts: np.ndarray, ids: np.ndarray) -> float:
+    """`whitespace_share` given the pure-whitespace ids (`whitespace_ids`; ids past the end of
+    ``counts`` count 0)."""
+    c = np.asarray(counts, dtype=np.int64)
+    ids = np.asarray(ids, dtype=np.int64)
+    ws = int(c[ids[ids < c.size]].sum())
     return ratio(ws, int(c.sum()))
 
 
