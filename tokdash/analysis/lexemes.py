@@ -123,26 +123,30 @@ def _load(grammar: Grammar):
     return lang, _kind_table(lang)
 
 
-def _kind_table(lang) -> tuple[list[int], list[int]]:
-    """Per kind id: the leaf's own category (rules 3-7), and 1/2 when the kind's name contains
-    ``comment``/``string`` (rules 1-2, inherited by descendants), else 0."""
-    own: list[int] = []
-    marks: list[int] = []
+#: Kind ids are uint16; tree-sitter's ERROR kind is 65535, past every grammar's own kinds.
+_KIND_SPACE = 65536
+
+
+def _kind_table(lang) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """Per kind id (all 65,536, so ERROR's 65535 indexes too): the leaf's own category (rules
+    3-7, an int8 array) and its mark, 1/2 when the kind's name contains ``comment``/``string``
+    (rules 1-2, inherited by descendants), else 0: a list for the walk, which indexes it per
+    node, and the same as an int8 array."""
+    own = np.full(_KIND_SPACE, OTHER, dtype=np.int8)
+    marks = [0] * _KIND_SPACE
     for kid in range(lang.node_kind_count):
         name = lang.node_kind_for_id(kid) or ""
         named = lang.node_kind_is_named(kid)
-        marks.append(1 if "comment" in name else 2 if "string" in name else 0)
+        marks[kid] = 1 if "comment" in name else 2 if "string" in name else 0
         if named and name.endswith("identifier"):
-            own.append(IDENTIFIER)
+            own[kid] = IDENTIFIER
         elif named and (name in _NUMBER_TYPES or any(w in name for w in _NUMBER_WORDS)):
-            own.append(NUMBER)
+            own[kid] = NUMBER
         elif not named and _KEYWORD.fullmatch(name):
-            own.append(KEYWORD)
+            own[kid] = KEYWORD
         elif not named:
-            own.append(OPERATOR)
-        else:
-            own.append(OTHER)
-    return own, marks
+            own[kid] = OPERATOR
+    return own, marks, np.asarray(marks, dtype=np.int8)
 
 
 @dataclass(frozen=True)
@@ -189,7 +193,7 @@ def parse(text: str | bytes, language: str, source: str = "") -> Leaves:
     parser fails or more than `MAX_ERROR_SHARE` of the bytes lie under ERROR nodes.
     """
     grammar = _grammar(language, source)
-    lang, (own, marks) = _load(grammar)
+    lang, (own, marks, mark_array) = _load(grammar)
     data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     import tree_sitter
 
@@ -205,15 +209,24 @@ def parse(text: str | bytes, language: str, source: str = "") -> Leaves:
             f"{label}: the {language} grammar could not parse {error_bytes / len(data):.0%} of "
             f"its bytes; is it really {language}?"
         )
-    starts, ends, cats, kinds = _walk(tree, own, marks)
-    order = np.argsort(starts, kind="stable")
+    flat = np.asarray(_walk(tree, marks), dtype=np.int64).reshape(-1, 4)
+    starts, ends, kinds, inherited = flat[:, 0], flat[:, 1], flat[:, 2], flat[:, 3]
+    # A leaf's effective mark: comment (1) if it or an ancestor is one, else string (2) if it or
+    # an ancestor is one; `_walk` gives the ancestors' (``inherited``), the kind its own.
+    own_mark = mark_array[kinds]
+    cats = own[kinds]
+    cats[(own_mark == 2) | (inherited == 2)] = STRING
+    cats[(own_mark == 1) | (inherited == 1)] = COMMENT
+    if starts.size > 1 and not bool(np.all(starts[1:] >= starts[:-1])):
+        order = np.argsort(starts, kind="stable")  # a pre-order walk is sorted already
+        starts, ends, kinds, cats = starts[order], ends[order], kinds[order], cats[order]
     return Leaves(
         language=language,
         n_bytes=len(data),
-        starts=np.asarray(starts, dtype=np.int64)[order],
-        ends=np.asarray(ends, dtype=np.int64)[order],
-        categories=np.asarray(cats, dtype=np.int8)[order],
-        kinds=np.asarray(kinds, dtype=np.uint16)[order],
+        starts=np.ascontiguousarray(starts),
+        ends=np.ascontiguousarray(ends),
+        categories=np.ascontiguousarray(cats, dtype=np.int8),
+        kinds=kinds.astype(np.uint16),
         error_bytes=int(error_bytes),
         grammar=grammar,
     )
@@ -224,42 +237,37 @@ def parse_document(doc) -> Leaves:
     return parse(doc.text, doc.language, doc.source)
 
 
-def _walk(tree, own: list[int], marks: list[int]):
-    """Every non-empty leaf of ``tree``: starts, ends, categories, kind ids (a cursor walk)."""
-    starts: list[int] = []
-    ends: list[int] = []
-    cats: list[int] = []
-    kinds: list[int] = []
-    n_kinds = len(own)
+def _walk(tree, marks: list[int]) -> list[int]:
+    """Every non-empty leaf of ``tree`` as a flat list of (start, end, kind id, inherited mark)
+    quadruples, in pre-order (sorted by start). The inherited mark is 1 under a comment node, 2
+    under a string node (comment wins), else 0. A cursor walk with its methods bound once: this
+    loop is most of a parse's Python time, so it does nothing per node it can leave to numpy."""
+    out: list[int] = []
+    extend = out.extend
     cursor = tree.walk()
+    first_child = cursor.goto_first_child
+    next_sibling = cursor.goto_next_sibling
+    parent = cursor.goto_parent
     stack: list[int] = []
-    inherited = 0  # 1: under a comment node, 2: under a string node (comment wins)
+    push = stack.append
+    pop = stack.pop
+    inherited = 0
     while True:
         node = cursor.node
-        kid = node.kind_id
-        mark = marks[kid] if kid < n_kinds else 0
-        if cursor.goto_first_child():
-            stack.append(inherited)
-            if mark and inherited != 1:
-                inherited = mark
+        if first_child():
+            push(inherited)
+            if inherited != 1:
+                mark = marks[node.kind_id]
+                if mark:
+                    inherited = mark
             continue
         start, end = node.byte_range
         if end > start:
-            mark = 1 if 1 in (mark, inherited) else (mark or inherited)
-            starts.append(start)
-            ends.append(end)
-            kinds.append(kid if kid < 65536 else 65535)
-            cats.append(
-                COMMENT
-                if mark == 1
-                else STRING
-                if mark == 2
-                else (own[kid] if kid < n_kinds else OTHER)
-            )
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
-                return starts, ends, cats, kinds
-            inherited = stack.pop()
+            extend((start, end, node.kind_id, inherited))
+        while not next_sibling():
+            if not parent():
+                return out
+            inherited = pop()
 
 
 def _error_bytes(root) -> int:
