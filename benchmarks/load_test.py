@@ -1,20 +1,25 @@
 """Hosted-mode load test: 4 browser sessions at once through every page, on 127.0.0.1 only.
 
-Starts ``streamlit run app.py`` in hosted mode (``TOKDASH_HOSTED=1``, cache ttl ``--ttl`` s),
-then ``--sessions`` headless Chromium sessions, each in its own thread, walk every page of the
-sidebar ``--rounds`` times (clicking the page links, as a user does). A page's render time is from
-the click to the end of its script run, drawn; the server's own time per run (from
-``TOKDASH_TIMING_LOG``, every run of the tours) is given beside it, since the 4 browsers
-share this machine's cores with the server. Then two heavy jobs are started at once (a speed
-probe on the 125m preset and a training run) so that the second waits in the server's line, and
-finally, with every session closed, the server is left idle past the cache ttl and one session
-opens the Home page.
+Starts ``streamlit run app.py`` in hosted mode (``TOKDASH_HOSTED=1``, cache ttl ``--ttl`` s,
+longer than the tours so that no entry expires during them, as with the hosted default of an
+hour). One session walks every page first (the server's caches fill). Then ``--sessions``
+headless Chromium sessions, each a new browser in its own thread, walk every page of the sidebar
+once as first-time visitors (round 0: the browser also downloads and compiles the page's
+scripts, e.g. plotly.js, about a CPU second that lands on whichever page is drawing) and then
+``--rounds`` more times as returning visitors, clicking the page links as a user does. A page's
+render time is from the click to the end of its script run, drawn. Beside it: the browser's own
+CPU seconds for the run (Chrome's TaskDuration) and the server's own time per run (from
+``TOKDASH_TIMING_LOG``, every run of the tours), since the 4 browsers share this machine's 2
+cores with the server. Then two heavy jobs are started at once (a speed probe on the 125m preset
+and a training run) so that the second waits in the server's line, and finally, with every
+session closed, the server is left idle past the cache ttl and one session opens the Home page.
 
 Server memory is the RSS of the streamlit process tree, sampled every 0.5 s. Printed and written
-to ``benchmarks/results/load_test.csv`` (per page: p50, p95, max seconds, runs, exceptions) and
+to ``benchmarks/results/load_test.csv`` (per page, returning visits: p50, p95, max seconds,
+browser CPU, runs, exceptions; first visits: p50, p95, browser CPU; server p50, p95) and
 ``load_test_rss.csv`` (the series); the summary lines give first-pass, peak and idle RSS.
 
-    python benchmarks/load_test.py [--sessions 4] [--rounds 2] [--ttl 60]
+    python benchmarks/load_test.py [--sessions 4] [--rounds 2] [--ttl 300] [--tours-only]
 """
 
 from __future__ import annotations
@@ -109,8 +114,13 @@ def settle(pg, before: int, timeout_ms: int) -> None:
     pg.wait_for_function(SETTLED_JS, arg=[before, IDLE], timeout=timeout_ms)
 
 
-def tour(url: str, rounds: int, results: list, errors: list) -> None:
-    """One session: every page, ``rounds`` times, timed."""
+def tour(
+    url: str, rounds: int, results: list, errors: list, pages: tuple | list = tuple(PAGES)
+) -> None:
+    """One session, a new browser: every page ``rounds + 1`` times, timed. Round 0 is this
+    browser's first visit of each page (it also loads and compiles the page's scripts, such as
+    plotly.js, on this machine's cores); rounds 1.. are a returning visitor's. Each run also
+    records the browser's own CPU seconds for it (Chrome's TaskDuration)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -118,19 +128,35 @@ def tour(url: str, rounds: int, results: list, errors: list) -> None:
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
         ctx.add_init_script(RUN_COUNTER_JS)
         pg = ctx.new_page()
+        cdp = ctx.new_cdp_session(pg)
+        cdp.send("Performance.enable")
+
+        def cpu() -> float:
+            metrics = cdp.send("Performance.getMetrics")["metrics"]
+            return next(m["value"] for m in metrics if m["name"] == "TaskDuration")
+
         try:
             pg.goto(url)
             settle(pg, 0, 180_000)
-            for _ in range(rounds):
-                for title in PAGES:
+            for round_no in range(rounds + 1):
+                for title in pages:
                     before = pg.evaluate("() => window.__tdRunsEnded || 0")
+                    cpu0 = cpu()
                     t0 = time.perf_counter()
                     nav = pg.get_by_test_id("stSidebarNav")
                     nav.get_by_role("link", name=title, exact=True).click()
                     settle(pg, before, 180_000)
                     seconds = time.perf_counter() - t0
                     exc = pg.locator('[data-testid="stException"]').count()
-                    results.append({"page": title, "seconds": seconds, "exceptions": exc})
+                    results.append(
+                        {
+                            "page": title,
+                            "round": round_no,
+                            "seconds": seconds,
+                            "browser_cpu_s": cpu() - cpu0,
+                            "exceptions": exc,
+                        }
+                    )
         except Exception as exc:  # a timeout or a crash is a finding, not a stop
             errors.append(f"{type(exc).__name__}: {str(exc)[:300]}")
         finally:
@@ -174,11 +200,18 @@ def heavy_jobs(url: str, out: dict) -> None:
         browser.close()
 
 
+class _ToursDone(Exception):
+    """--tours-only: the tours are done."""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--ttl", type=int, default=60, help="cache ttl of the server (s)")
+    ap.add_argument("--ttl", type=int, default=300, help="cache ttl of the server (s)")
+    ap.add_argument(
+        "--tours-only", action="store_true", help="stop after the tours (no heavy jobs, no idle)"
+    )
     args = ap.parse_args()
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -186,15 +219,15 @@ def main() -> None:
     sampler = RssSampler(server.pid)
     sampler.start()
     summary = {}
+    errors: list = []
     try:
         summary["rss_start_MB"] = round(sampler.rss())
         sampler.phase = "first pass"
         first: list = []
-        tour(url, 1, first, [])
+        tour(url, 0, first, [])
         summary["rss_first_pass_MB"] = round(sampler.rss())
         sampler.phase = f"{args.sessions} sessions"
         results: list = []
-        errors: list = []
         threads = [
             threading.Thread(target=tour, args=(url, args.rounds, results, errors))
             for _ in range(args.sessions)
@@ -204,6 +237,8 @@ def main() -> None:
         for t in threads:
             t.join()
         tour_runs = len(TIMING_LOG.read_text().splitlines())  # the server's runs of the tours
+        if args.tours_only:
+            raise _ToursDone
         sampler.phase = "heavy jobs"
         heavy: dict = {}
         peak_before = max(r[2] for r in sampler.rows)
@@ -214,25 +249,40 @@ def main() -> None:
         sampler.phase = "idle"
         time.sleep(args.ttl + 15)
         sampler.phase = "after ttl"
-        tour(url, 0, [], [])  # one new session opens Home: expired entries are dropped
+        tour(url, 0, [], [], pages=())  # a new session opens Home: expired entries are dropped
         time.sleep(2)
         summary["rss_idle_after_ttl_MB"] = round(sampler.rss())
-        summary["session_errors"] = "; ".join(errors) or "none"
+    except _ToursDone:
+        pass
     finally:
+        summary["session_errors"] = "; ".join(errors) or "none"
         sampler.stop = True
         server.terminate()
         server.wait(timeout=20)
     df = pd.DataFrame(results)
+    returning = df[df["round"] > 0]
     table = (
-        df.groupby("page", sort=False)
+        returning.groupby("page", sort=False)
         .agg(
             runs=("seconds", "size"),
             p50_s=("seconds", lambda s: round(statistics.median(s), 2)),
             p95_s=("seconds", lambda s: round(float(s.quantile(0.95)), 2)),
             max_s=("seconds", lambda s: round(float(s.max()), 2)),
+            browser_cpu_p50_s=("browser_cpu_s", lambda s: round(statistics.median(s), 2)),
             exceptions=("exceptions", "sum"),
         )
         .reset_index()
+    )
+    first = df[df["round"] == 0].groupby("page", sort=False)
+    table = table.merge(
+        first.agg(
+            first_p50_s=("seconds", lambda s: round(statistics.median(s), 2)),
+            first_p95_s=("seconds", lambda s: round(float(s.quantile(0.95)), 2)),
+            first_browser_cpu_p50_s=("browser_cpu_s", lambda s: round(statistics.median(s), 2)),
+            first_exceptions=("exceptions", "sum"),
+        ).reset_index(),
+        on="page",
+        how="left",
     )
     server = pd.read_csv(TIMING_LOG, sep="\t", names=["page", "server_s", "ended"])
     server = server.iloc[:tour_runs]  # the page tours only (not the heavy jobs' runs)

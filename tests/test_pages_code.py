@@ -80,6 +80,9 @@ def test_language_switch_document_view_and_worst_identifiers():
     at.selectbox(key="code_doc_tok").set_value("llama2").run()
     at.selectbox(key="code_doc").set_value(1).run()
     assert not at.exception
+    at.number_input(key="code_doc_draw").set_value(100).run()
+    views = [h.proto.body for h in at.get("html") if 'class="tokdash-view"' in h.proto.body]
+    assert views[-1].count('class="tok ') == 100  # the first 100 tokens, then a note
 
 
 def test_audit_on_the_page():

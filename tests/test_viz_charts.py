@@ -92,3 +92,39 @@ def test_zipf_curves_draw_log_spaced_ranks_with_both_ends():
     df = pd.DataFrame({"rank": np.arange(1, 50_001), "frequency": np.arange(50_000, 0, -1)})
     fig = zipf_curves({"t": df})
     assert len(fig.data[0].x) <= ZIPF_POINTS and fig.data[0].x[-1] == 50_000
+
+
+def test_grouped_bars_one_trace_per_group_in_first_seen_order():
+    from tokdash.viz.figures import grouped_bars
+
+    df = pd.DataFrame(
+        {
+            "language": ["py", "c", "py", "c"],
+            "tokenizer": ["b", "b", "a", "a"],
+            "v": [1.0, 2.0, 3.0, 4.0],
+            "tokens": [10, 20, 30, 40],
+        }
+    )
+    fig = grouped_bars(df, "language", "v", "tokenizer", y_title="bytes", hover=["tokens"])
+    assert [t.name for t in fig.data] == ["b", "a"]
+    assert list(fig.data[1].x) == ["py", "c"] and list(fig.data[1].y) == [3.0, 4.0]
+    assert [row[0] for row in fig.data[1].customdata] == [30, 40]
+    assert "tokens=%{customdata[0]}" in fig.data[0].hovertemplate
+    assert fig.layout.barmode == "group" and fig.layout.yaxis.title.text == "bytes"
+    single = grouped_bars(df.head(2), "language", "v", text="v", text_format=".3f")
+    assert len(single.data) == 1 and single.data[0].texttemplate == "%{text:.3f}"
+    assert single.data[0].showlegend is False
+
+
+def test_heatmap_keeps_rows_top_down_and_prints_values():
+    from tokdash.viz.figures import grouped_boxes, heatmap
+
+    m = pd.DataFrame([[1.0, 0.5], [1.25, 0.75]], index=["t1", "t2"], columns=["py", "c"])
+    fig = heatmap(m, midpoint=1.0, color_title="NSL")
+    assert list(fig.data[0].y) == ["t1", "t2"] and fig.layout.yaxis.autorange == "reversed"
+    assert fig.data[0].z[1][0] == 1.25 and fig.data[0].zmid == 1.0
+    assert fig.data[0].texttemplate == "%{z:.3f}"
+    per_doc = pd.DataFrame({"language": ["py"] * 3, "tokenizer": ["a", "b", "a"], "x": [1, 2, 3]})
+    box = grouped_boxes(per_doc, "language", "x", "tokenizer")
+    assert [t.name for t in box.data] == ["a", "b"] and list(box.data[0].y) == [1, 3]
+    assert box.layout.boxmode == "group" and box.data[0].boxpoints is False

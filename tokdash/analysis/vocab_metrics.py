@@ -76,7 +76,7 @@ def zipf_curve(counts: np.ndarray) -> pd.DataFrame:
 
 
 def _lengths(vocab_bytes: list[bytes], n: int) -> np.ndarray:
-    return np.fromiter((len(vocab_bytes[i]) for i in range(n)), dtype=np.int64, count=n)
+    return np.fromiter(map(len, vocab_bytes[:n]), dtype=np.int64, count=n)
 
 
 def token_length_histogram(

@@ -26,8 +26,11 @@ from tokdash.ui.widgets import csv_bytes, table_with_download
 from tokdash.viz.code_charts import audit_bars
 from tokdash.viz.render import render_spans
 
-#: Tokens drawn at most in the document view.
-DRAW_TOKENS = 4_000
+#: Tokens drawn in the document view by default (each is an element with a hover title: a
+#: long document costs the browser seconds to draw, and every rerun of the page draws it again),
+#: and at most.
+DRAW_TOKENS = 1_500
+DRAW_TOKENS_MAX = 20_000
 
 
 @st.cache_resource(show_spinner="Parsing the corpus with tree-sitter ...", max_entries=8, ttl=TTL)
@@ -103,11 +106,20 @@ def worst_columns(worst: pd.DataFrame) -> pd.DataFrame:
 def document_view(toks: list[Tokenizer], parsed: ParsedCorpus, language: str) -> None:
     """One document cut by one tokenizer, tokens cutting a code lexeme underlined in red."""
     idx = [i for i, d in enumerate(parsed.documents) if language in ("ALL", d.language)]
-    left, right = st.columns([2, 1])
+    left, mid, right = st.columns([3, 2, 1])
     pick = left.selectbox(
         "Document", idx, format_func=lambda i: parsed.documents[i].source, key="code_doc"
     )
-    tok_id = right.selectbox("Tokenizer", [t.id for t in toks], key="code_doc_tok")
+    tok_id = mid.selectbox("Tokenizer", [t.id for t in toks], key="code_doc_tok")
+    draw = right.number_input(
+        "Tokens drawn",
+        min_value=100,
+        max_value=DRAW_TOKENS_MAX,
+        value=DRAW_TOKENS,
+        step=500,
+        key="code_doc_draw",
+        help="The metrics above count the whole document; this draws its first tokens.",
+    )
     tok = next(t for t in toks if t.id == tok_id)
     doc, leaves = parsed.documents[pick], parsed.leaves[pick]
     try:
@@ -125,7 +137,7 @@ def document_view(toks: list[Tokenizer], parsed: ParsedCorpus, language: str) ->
     cols[3].metric("tokens crossing 2+ leaves", f"{c['crossing_rate']:.1%}")
     marks = np.where(cuts, "cut", "").tolist()
     html = render_spans(
-        doc.text, view.spans.tolist(), ids=view.ids.tolist(), max_tokens=DRAW_TOKENS, marks=marks
+        doc.text, view.spans.tolist(), ids=view.ids.tolist(), max_tokens=int(draw), marks=marks
     )
     st.caption(
         "Red underline: the token starts or ends inside a code lexeme (identifier, "

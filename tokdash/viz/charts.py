@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
+
+from tokdash.viz.figures import grouped_bars, grouped_boxes, heatmap
 
 _LAYOUT = {"margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "legend_title_text": ""}
 
@@ -21,15 +22,15 @@ def bytes_per_token_bars(table: pd.DataFrame, metric: str = "bytes_per_token") -
         "tokens_per_line": "tokens per line (lower = better)",
         "nsl": "normalized sequence length (lower = fewer tokens than the base)",
     }
-    fig = px.bar(
+    label = labels.get(metric, metric)
+    fig = grouped_bars(
         data,
         x="language",
         y=metric,
         color="tokenizer",
-        barmode="group",
-        labels={metric: labels.get(metric, metric), "language": "language"},
-        hover_data=["documents", "bytes", "tokens"],
-        title=f"{labels.get(metric, metric).split(' (')[0]} by language",
+        y_title=label,
+        hover=["documents", "bytes", "tokens"],
+        title=f"{label.split(' (')[0]} by language",
     )
     fig.update_layout(**_LAYOUT)
     return fig
@@ -37,13 +38,12 @@ def bytes_per_token_bars(table: pd.DataFrame, metric: str = "bytes_per_token") -
 
 def nsl_heatmap(matrix: pd.DataFrame, base: str) -> go.Figure:
     """Heatmap of NSL (tokenizer x language); 1.0 = as many tokens as the base."""
-    fig = px.imshow(
+    fig = heatmap(
         matrix,
-        text_auto=".3f",
-        color_continuous_scale="RdBu_r",
-        color_continuous_midpoint=1.0,
-        aspect="auto",
-        labels={"color": f"NSL vs {base}", "x": "language", "y": "tokenizer"},
+        midpoint=1.0,
+        x_title="language",
+        y_title="tokenizer",
+        color_title=f"NSL vs {base}",
         title=f"Normalized sequence length vs {base} (tokens / {base} tokens; < 1 is shorter)",
     )
     fig.update_layout(**_LAYOUT)
@@ -52,13 +52,12 @@ def nsl_heatmap(matrix: pd.DataFrame, base: str) -> go.Figure:
 
 def document_box(per_doc: pd.DataFrame, metric: str = "bytes_per_token") -> go.Figure:
     """Spread over documents of ``metric``: one box per tokenizer, split by language."""
-    fig = px.box(
+    fig = grouped_boxes(
         per_doc,
         x="language",
         y=metric,
         color="tokenizer",
-        points=False,
-        labels={metric: metric.replace("_", " "), "language": "language"},
+        y_title=metric.replace("_", " "),
         title=f"{metric.replace('_', ' ')} per document",
     )
     fig.update_layout(**_LAYOUT)
@@ -67,14 +66,13 @@ def document_box(per_doc: pd.DataFrame, metric: str = "bytes_per_token") -> go.F
 
 def utilization_bars(vocab: pd.DataFrame) -> go.Figure:
     """Share of each vocabulary used at least once, per language."""
-    fig = px.bar(
+    fig = grouped_bars(
         vocab,
         x="language",
         y="vocab_utilization",
         color="tokenizer",
-        barmode="group",
-        labels={"vocab_utilization": "share of the vocabulary used"},
-        hover_data=["vocab_used", "vocab_size"],
+        y_title="share of the vocabulary used",
+        hover=["vocab_used", "vocab_size"],
         title="Vocabulary utilization",
     )
     fig.update_layout(**_LAYOUT)
@@ -110,13 +108,13 @@ def zipf_curves(curves: dict[str, pd.DataFrame]) -> go.Figure:
 
 def token_length_histogram(hist: pd.DataFrame) -> go.Figure:
     """Token length in bytes (x) against count (y), one colour per tokenizer."""
-    fig = px.bar(
+    fig = grouped_bars(
         hist,
         x="length_bytes",
         y="tokens",
         color="tokenizer",
-        barmode="group",
-        labels={"length_bytes": "token length (UTF-8 bytes)", "tokens": "token occurrences"},
+        x_title="token length (UTF-8 bytes)",
+        y_title="token occurrences",
         title="Token length distribution (by occurrences in the corpus)",
     )
     fig.update_layout(**_LAYOUT)

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
+
+from tokdash.viz.figures import grouped_bars
 
 _LAYOUT = {"margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "legend_title_text": ""}
 
@@ -42,8 +43,14 @@ def _long(table: pd.DataFrame, language: str, columns: dict[str, str], scale: fl
 
 def _grouped(data: pd.DataFrame, labels: dict[str, str], title: str) -> go.Figure:
     """Grouped bars: metric on x, one bar per tokenizer."""
-    return px.bar(
-        data, x="metric", y="value", color="tokenizer", barmode="group", labels=labels, title=title
+    return grouped_bars(
+        data,
+        x="metric",
+        y="value",
+        color="tokenizer",
+        x_title=labels.get("metric", "metric"),
+        y_title=labels.get("value", "value"),
+        title=title,
     )
 
 
@@ -93,17 +100,16 @@ def audit_bars(summary: pd.DataFrame) -> go.Figure:
     if summary["never_seen"].notna().any():
         cats.append("never_seen")
     data = summary.melt(id_vars=["tokenizer"], value_vars=cats, var_name="category")
-    fig = px.bar(
+    fig = grouped_bars(
         data,
         x="category",
         y="value",
         color="tokenizer",
-        barmode="group",
-        log_y=True,
-        labels={"value": "ids (log scale)", "category": ""},
+        x_title="",
+        y_title="ids (log scale)",
         title="Vocabulary audit: ids per category",
     )
-    fig.update_yaxes(dtick=1, tickformat=",")
+    fig.update_yaxes(type="log", dtick=1, tickformat=",")
     fig.update_traces(hovertemplate="%{x}: %{y:,} ids")
     fig.update_layout(**_LAYOUT)
     return fig

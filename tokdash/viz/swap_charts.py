@@ -7,8 +7,9 @@ Pure functions of the tables `tokdash.transfer.planner` returns (DataFrame in, `
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
+
+from tokdash.viz.figures import grouped_bars
 
 _MARGIN = {"l": 10, "r": 10, "t": 50, "b": 10}
 
@@ -16,15 +17,13 @@ _MARGIN = {"l": 10, "r": 10, "t": 50, "b": 10}
 def pieces_figure(hist: pd.DataFrame, current: str, candidate: str) -> go.Figure:
     """Bar chart: candidate tokens by the number of current-tokenizer pieces that spell them."""
     data = hist.assign(pieces=hist["pieces"].astype(str))
-    fig = px.bar(
+    fig = grouped_bars(
         data,
         x="pieces",
         y="candidate_tokens",
         text="candidate_tokens",
-        labels={
-            "pieces": f"pieces in {current} (1 = shared token, 0 = cannot spell)",
-            "candidate_tokens": f"{candidate} tokens (count)",
-        },
+        x_title=f"pieces in {current} (1 = shared token, 0 = cannot spell)",
+        y_title=f"{candidate} tokens (count)",
         title=f"How {current} spells {candidate}'s tokens",
     )
     fig.update_xaxes(type="category")
@@ -34,15 +33,13 @@ def pieces_figure(hist: pd.DataFrame, current: str, candidate: str) -> go.Figure
 
 def nsl_figure(gain: pd.DataFrame, current: str, candidate: str) -> go.Figure:
     """Bars: NSL (candidate tokens / current tokens) per language, with 1.0 marked."""
-    fig = px.bar(
+    fig = grouped_bars(
         gain,
         x="language",
         y="nsl",
-        text=gain["nsl"].map(lambda v: f"{v:.3f}"),
-        labels={
-            "nsl": f"NSL = tokens({candidate}) / tokens({current}) (ratio, lower = fewer)",
-            "language": "language",
-        },
+        text="nsl",
+        text_format=".3f",
+        y_title=f"NSL = tokens({candidate}) / tokens({current}) (ratio, lower = fewer)",
         title=f"{candidate} against {current} on your corpus",
     )
     fig.add_hline(y=1.0, line_dash="dash", annotation_text=f"{current} = 1.0")
