@@ -110,8 +110,18 @@ class RssSampler(threading.Thread):
             time.sleep(0.5)
 
 
+#: Every chart of the page is drawn (plotly.js draws after the run has ended, and on a first
+#: visit only once its script has loaded).
+CHARTS_DRAWN_JS = (
+    "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+    ".every(e => e.querySelector('.main-svg') !== null)"
+)
+
+
 def settle(pg, before: int, timeout_ms: int) -> None:
+    """The run started after ``before`` runs has ended, is drawn, and so is every chart."""
     pg.wait_for_function(SETTLED_JS, arg=[before, IDLE], timeout=timeout_ms)
+    pg.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
 
 
 def tour(
