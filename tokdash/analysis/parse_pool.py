@@ -126,10 +126,13 @@ def _schedule_reaper() -> None:
 def _submit(parts: list[list[Item]], workers: int) -> tuple[ProcessPoolExecutor, list[Future]]:
     """The pool and one future per part; a pool found broken (a worker died while idle) is
     replaced once."""
+    # the largest parts first, so that no worker is left with a big one at the end
+    order = sorted(range(len(parts)), key=lambda i: -sum(len(item[0]) for item in parts[i]))
     for attempt in (1, 2):
         pool = _get_pool(workers)
         try:
-            return pool, [pool.submit(_parse_chunk, part) for part in parts]
+            submitted = {i: pool.submit(_parse_chunk, parts[i]) for i in order}
+            return pool, [submitted[i] for i in range(len(parts))]
         except BrokenProcessPool:
             _drop_pool(pool)
             if attempt == 2:
