@@ -9,6 +9,7 @@ from tokdash.ui import selection
 from tokdash.ui import speed_ui as ui
 from tokdash.ui.heavy import heavy_slot, show_cancelled
 from tokdash.ui.sidebar import BASE_KEY
+from tokdash.ui.widgets import table_with_download
 
 STATE = "sp_probe"
 
@@ -78,7 +79,8 @@ with probe_tab:
                 "vocabulary is timed once and converted with each tokenizer's chars/token.",
             )
         c1, c2, c3 = st.columns(3)
-        devices = ["auto", "cpu", "cuda"] if gpu else ["cpu"]
+        gpus = [f"cuda:{i}" for i in range(probe.devices.cuda_count())] if gpu else []
+        devices = ["auto", "cpu", *gpus] if gpu else ["cpu"]
         device = c1.selectbox("Device", devices, key="sp_device")
         dtypes = ["bfloat16", "float16", "float32"] if gpu else ["float32", "bfloat16"]
         if current_limits().hosted:  # half the memory of a probe on a shared server
@@ -97,6 +99,20 @@ with probe_tab:
             "New tokens", 2, limits["new_tokens"], min(64, limits["new_tokens"]), key="sp_new"
         )
         repeats = c6.number_input("Repeats (median)", 1, limits["repeats"], 5, key="sp_repeats")
+        decode = st.radio(
+            "Decode",
+            probe.DECODE_MODES,
+            index=0 if gpu else 1,
+            horizontal=True,
+            key="sp_decode",
+            format_func=lambda m: {
+                "compiled": "compiled (static KV cache, torch.compile, CUDA graphs on a GPU)",
+                "eager": "eager (transformers' usual loop, growing KV cache)",
+            }[m],
+            help="Compiled is how a serving stack decodes, and how close to the hardware's "
+            "bound you can get; its compile time is reported apart. On a CPU it takes ~5-20 s "
+            "per tokenizer to build (inductor compiles C++), so eager is the default there.",
+        )
         run = st.form_submit_button("Run probe", type="primary")
     if not gpu:
         st.caption(
@@ -112,12 +128,28 @@ with probe_tab:
             repeats=int(repeats),
             device=device,
             dtype=dtype,
+            decode=decode,
         )
         checkpoint = model_path if source == "checkpoint" else None
         with heavy_slot(f"a speed probe ({preset})"):
             ui.start_probe(shape, rates, settings, checkpoint, STATE)
     if st.session_state.get(STATE):
         ui.show_probe(st.session_state[STATE])
+        done = pd.DataFrame(st.session_state[STATE]["rows"])
+        if not done.empty and "fraction_of_bound" in done:
+            st.subheader("Decode mode and compile time")
+            for note in probe.run_notes(done.to_dict("records"), overhead=False):
+                st.warning(note)  # (overhead-bound rows are said above the metrics)
+            cols = ["tokenizer", "decode_mode", "compile_s", "decode_tokens_per_s", "itl_ms",
+                    "kv_tokens_read", "bandwidth_gb_s", "spec_bandwidth_gb_s",
+                    "fraction_of_bound", "decode_note"]  # fmt: skip
+            table_with_download(done[cols], "speed_decode.csv", key="dl_speed_decode")
+            st.caption(
+                "compile_s: compiling the decode step (dynamo, inductor, CUDA-graph recording) "
+                "before the warm-up, not in decode tokens/s. A compiled step reads the whole "
+                "static KV cache (prompt + new tokens), an eager one the cache so far. Spec "
+                "bandwidth: the vendor's figure for this GPU (blank when not known, and on a CPU)."
+            )
 
 # ---------------------------------------------------------------- cost model
 with cost_tab:

@@ -30,6 +30,7 @@ def test_probe_tiny_preset_on_cpu():
     at.number_input(key="sp_prompt").set_value(8)
     at.number_input(key="sp_new").set_value(3)
     at.number_input(key="sp_repeats").set_value(1)
+    assert at.radio(key="sp_decode").value == "eager"  # no GPU here: eager by default
     run = next(b for b in at.button if b.label == "Run probe")
     run.click().run()
     assert not at.exception, at.exception
@@ -46,10 +47,30 @@ def test_probe_tiny_preset_on_cpu():
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "tokens/s" in spec["layout"]["xaxis"]["title"]["text"]
     assert "characters/s" in spec["layout"]["yaxis"]["title"]["text"]
+    modes = next(d.value for d in at.dataframe if "compile_s" in d.value.columns)
+    assert modes["decode_mode"].tolist() == ["eager", "eager"]
+    assert (modes["compile_s"] == 0).all() and (modes["fraction_of_bound"] > 0).all()
     # The results stay on the page after another widget changes.
     at.number_input(key="sp_window").set_value(4096).run()
     assert not at.exception
     assert at.dataframe[0].value["tokenizer"].tolist() == ["gpt2", "cl100k_base"]
+
+
+def test_probe_compiled_decode_on_cpu():
+    at = speed_page(["gpt2"])
+    at.selectbox(key="sp_preset").set_value("tiny").run()
+    at.number_input(key="sp_prompt").set_value(8)
+    at.number_input(key="sp_new").set_value(3)
+    at.number_input(key="sp_repeats").set_value(1)
+    at.radio(key="sp_decode").set_value("compiled")
+    next(b for b in at.button if b.label == "Run probe").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    modes = next(d.value for d in at.dataframe if "compile_s" in d.value.columns)
+    assert modes["decode_mode"].tolist() == ["compiled"]  # not fallen back to eager
+    assert modes["compile_s"].iloc[0] > 0 and modes["kv_tokens_read"].iloc[0] == 8 + 3
+    assert not [w for w in at.warning if "cannot compile" in w.value]
+    assert any("compile_s" in c.value for c in at.caption)
 
 
 def test_cost_and_context_tabs_without_a_run():

@@ -12,7 +12,7 @@ from tokdash.settings import HOSTED
 from tokdash.speed import costmodel, probe
 from tokdash.speed.costmodel import ModelShape, TokenizerRate
 
-FAST = probe.ProbeSettings(prompt_len=16, new_tokens=5, repeats=2, device="cpu")
+FAST = probe.ProbeSettings(prompt_len=16, new_tokens=5, repeats=2, device="cpu", decode="eager")
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,9 @@ def test_probe_measurements_are_positive_and_consistent(probe_rows):
         assert r["bandwidth_gb_s"] > 0 and r["bound_tokens_per_s"] > 0
         assert r["overhead_bound"]  # the tiny preset is below 10M parameters
         assert r["memory_source"].startswith("analytic")
+        assert r["decode_mode"] == "eager" and r["compile_s"] == 0 and r["decode_note"] == ""
+        assert r["kv_tokens_read"] == 16 + 5 // 2  # the growing cache's mean length
+        assert r["fraction_of_bound"] > 0 and r["above_bound"] == (r["fraction_of_bound"] > 1)
     small, large = rows
     assert large["vocab_size"] > small["vocab_size"] and large["params"] > small["params"]
     assert large["decode_mib_per_step"] > small["decode_mib_per_step"]
@@ -57,6 +60,17 @@ def test_result_row_and_bandwidth_bound_by_hand():
     assert row["bound_tokens_per_s"] == pytest.approx(1000.0)  # 1,184,000 B/s / 1,184 B
     assert row["fraction_of_bound"] == pytest.approx(0.25)  # 250 / 1000
     assert row["bandwidth_gb_s"] == pytest.approx(0.001184)
+    assert row["overhead_bound"] and not row["above_bound"]  # 25% of the bound
+    # compiled: the step reads the whole static cache, 8 + 4 = 12 positions: KV 384 B
+    row = probe.result_row(shape, settings, TokenizerRate("t", 10, 3.0, 3.5), timing)
+    row.update(_shape=shape, decode_mode="compiled", decode_tokens_per_s=1_000.0, params=10**8)
+    probe.add_bandwidth_bound([row], bandwidth=1_248_000.0, spec_gb_s=3350.0)
+    assert row["kv_tokens_read"] == 12 and row["decode_mib_per_step"] * 2**20 == 1248
+    assert row["fraction_of_bound"] == pytest.approx(1.0) and row["spec_bandwidth_gb_s"] == 3350
+    assert not row["overhead_bound"] and not row["above_bound"]
+    row["decode_tokens_per_s"] = 1_200.0
+    probe.add_bandwidth_bound([row], bandwidth=1_248_000.0)
+    assert row["above_bound"] and any("above the measured" in n for n in probe.run_notes([row]))
 
 
 def test_larger_vocab_gets_larger_embedding():
@@ -114,7 +128,7 @@ def test_probe_with_checkpoint_times_once(tmp_path):
     shape = ModelShape("ck", 1, 32, 2, 2, 64, 120, max_positions=64)
     probe.build_model(shape).save_pretrained(tmp_path / "ck")
     rates = [TokenizerRate("a", 50, 3.0, 3.0), TokenizerRate("b", 90, 4.0, 4.0)]
-    s = probe.ProbeSettings(prompt_len=8, new_tokens=3, repeats=1, device="cpu")
+    s = probe.ProbeSettings(prompt_len=8, new_tokens=3, repeats=1, device="cpu", decode="eager")
     rows = probe.run_probe(shape, rates, s, model_source=str(tmp_path / "ck"), bandwidth=1e9)
     assert [r["vocab_size"] for r in rows] == [120, 120]  # the checkpoint's own vocabulary
     assert rows[0]["decode_tokens_per_s"] == rows[1]["decode_tokens_per_s"]
@@ -170,9 +184,11 @@ def test_cli_speed_and_cost(tmp_path, capsys):
     out = tmp_path / "speed.csv"
     argv = ["speed", "-m", "tiny", "-t", "gpt2", "-t", "cl100k_base", "-c", "sample:python"]
     argv += ["--device", "cpu", "--prompt-len", "8", "--new-tokens", "3", "--repeats", "1"]
-    assert main([*argv, "--out", str(out)]) == 0
+    assert main([*argv, "--decode", "eager", "--out", str(out)]) == 0
     rows = list(csv.DictReader(out.open()))
     assert [r["tokenizer"] for r in rows] == ["gpt2", "cl100k_base"]
+    assert {"decode_mode", "fraction_of_bound", "compile_s", "spec_bandwidth_gb_s"} <= set(rows[0])
+    assert {r["decode_mode"] for r in rows} == {"eager"}
     assert int(rows[1]["vocab_size"]) > int(rows[0]["vocab_size"])
     for r in rows:
         tps, cpt = float(r["decode_tokens_per_s"]), float(r["chars_per_token"])
@@ -192,5 +208,9 @@ def test_cli_bad_input_exits_2(capsys):
     assert main(["speed", "-m", "tiny", "-t", "gpt2", "--device", "tpu"]) == 2
     assert "unknown device" in capsys.readouterr().err
     assert main(["speed", "-m", "tiny", "-t", "gpt2", "--device", "cpu", "--dtype", "x"]) == 2
+    assert main(["speed", "-m", "tiny", "-t", "gpt2", "--device", "cuda:x"]) == 2
+    assert "cuda:N" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # argparse's own usage error for a mode it does not offer
+        main(["speed", "-m", "tiny", "-t", "gpt2", "--decode", "jit"])
     assert main(["cost", "-m", "tiny", "-t", "gpt2"]) == 2
     assert "--corpus" in capsys.readouterr().err

@@ -45,7 +45,8 @@ class Limits:
     - ``train_mb``: the largest training budget (MB of text) offered.
     - ``max_model_params``: the largest model the speed probe or swap builds (None: memory only).
     - ``probe``: bounds of the probe's batch, prompt, new tokens and repeats.
-    - ``bandwidth_probe_bytes``: the most memory the bandwidth measurement may allocate.
+    - ``bandwidth_probe_bytes``: the most host memory the bandwidth measurement may allocate on
+      a CPU (on a GPU its buffers are always at least 1 GiB: smaller ones sit in the L2 cache).
     - ``downloads``: models may be fetched from the hub.
     - ``heavy_jobs``: heavy jobs (training, sweeps, probes, swap builds) running at once on the
       server; the others wait in line.

@@ -9,6 +9,7 @@ import pandas as pd
 from tokdash.cli.common import TOKENIZER_HELP, add_corpus_argument
 from tokdash.errors import TokdashError
 from tokdash.speed import costmodel
+from tokdash.speed.decode import DECODE_MODES
 
 _MEASURED_ON = " (chars/token and bytes/token are measured on it)"
 
@@ -62,6 +63,8 @@ def cmd_speed(args: argparse.Namespace) -> int:
     if args.out != "-":
         shown = table[probe.SUMMARY_COLUMNS]
         print(shown.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    for note in probe.run_notes(rows):
+        progress(f"note: {note}")
     return 0
 
 
@@ -107,8 +110,9 @@ def register(sub) -> None:
         help="generation speed (tokens/s and chars/s) of a model shape with each tokenizer",
         description="Builds the preset with each tokenizer's vocabulary (random weights, same "
         "body), times prefill (time to first token) and decode with a KV cache (median over "
-        "repeats after a warm-up), and converts tokens/s to chars/s with the tokenizer's "
-        "chars/token on the corpus.",
+        "repeats after a warm-up; the compiled decode's compile time apart), converts tokens/s "
+        "to chars/s with the tokenizer's chars/token on the corpus, and gives the share of the "
+        "memory-bandwidth bound reached.",
     )
     _common(p)
     p.add_argument(
@@ -124,7 +128,16 @@ def register(sub) -> None:
         help="a local safetensors checkpoint folder (or hub:ORG/NAME when the hub is reachable) "
         "instead of a preset: timed once, with its own vocabulary",
     )
-    p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
+    p.add_argument(
+        "--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N"
+    )
+    p.add_argument(
+        "--decode",
+        default="compiled",
+        choices=list(DECODE_MODES),
+        help="compiled (default: static KV cache, torch.compile, CUDA graphs on a GPU; "
+        "compile time reported apart) or eager (transformers' usual loop)",
+    )
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--prompt-len", type=int, default=256, help="prompt tokens (default 256)")
     p.add_argument("--new-tokens", type=int, default=64, help="generated tokens (default 64)")

@@ -11,60 +11,42 @@ from tokdash.errors import TokdashError
 from tokdash.settings import LOCAL, Limits
 from tokdash.speed import costmodel
 from tokdash.speed.costmodel import ModelShape
+from tokdash.speed.devices import (  # noqa: F401  (check_fits looks these names up here)
+    available_memory_bytes,
+    cuda_available,
+    is_cuda,
+    resolve_device,
+)
 
 #: Standard deviation of the normal init of Llama's linear and embedding weights.
 INIT_STD = 0.02
 
 
-def cuda_available() -> bool:
-    """True when torch sees a CUDA device."""
-    import torch
-
-    return bool(torch.cuda.is_available())
-
-
-def resolve_device(device: str) -> str:
-    """'auto' -> 'cuda' when available, else 'cpu'; 'cuda' without a GPU is an error."""
-    d = (device or "auto").strip().lower()
-    if d == "auto":
-        return "cuda" if cuda_available() else "cpu"
-    if d.startswith("cuda"):
-        if not cuda_available():
-            raise TokdashError("no CUDA device is available here: use --device cpu (or auto)")
-        return d
-    if d != "cpu":
-        raise TokdashError(f"unknown device {device!r}; use auto, cpu or cuda")
-    return d
-
-
-def available_memory_bytes(device: str) -> int:
-    """Free memory on ``device``: CUDA free memory, or the host's available RAM."""
-    if device.startswith("cuda"):
-        import torch
-
-        return int(torch.cuda.mem_get_info(torch.device(device))[0])
-    try:
-        import psutil  # type: ignore[import-not-found]
-
-        return int(psutil.virtual_memory().available)
-    except ImportError:
-        pass
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def required_bytes(shape: ModelShape, dtype: str, batch: int, context: int) -> int:
-    """Memory a probe needs: weights (built in float32 first on the CPU), KV cache, logits."""
-    weights = costmodel.weight_bytes(shape, dtype)
-    build = costmodel.weight_bytes(shape, "float32") if dtype != "float32" else 0
-    kv = costmodel.kv_cache_bytes(shape, context, dtype, batch)
+def prefill_activation_bytes(
+    shape: ModelShape, dtype: str, batch: int, prompt: int, context: int
+) -> int:
+    """Peak activations of the prefill (one layer's at a time): hidden states and q/k/v/out
+    (``6 * d``) and the SwiGLU MLP (``3 * d_ff``) per prompt token, attention scores as the
+    math kernel holds them (``heads * prompt * context``) and the mask (``prompt * context``),
+    the last position's logits in fp32 (twice: the logits and their argmax's input)."""
+    b = costmodel.dtype_bytes(dtype)
+    tokens = batch * prompt
+    per_layer = tokens * (6 * shape.d_model + 3 * shape.d_ff) * b
+    attention = batch * (shape.n_heads + 1) * prompt * context * b
     logits = batch * shape.vocab_size * 4 * 2
-    return int(max(weights + kv, build) * 1.1 + logits)
+    return int(per_layer + attention + logits)
+
+
+def required_bytes(
+    shape: ModelShape, dtype: str, batch: int, context: int, prompt: int | None = None
+) -> int:
+    """Memory a probe needs: weights (built in ``dtype``, drawn in 16 MB fp32 blocks), the KV
+    cache of ``context`` tokens, the prefill's activations of ``prompt`` tokens (default: the
+    whole context), with a 10% margin."""
+    weights = costmodel.weight_bytes(shape, dtype)
+    kv = costmodel.kv_cache_bytes(shape, context, dtype, batch)
+    acts = prefill_activation_bytes(shape, dtype, batch, prompt or context, context)
+    return int((weights + kv + acts + _DRAW_BLOCK * 4) * 1.1)
 
 
 def check_fits(
@@ -75,9 +57,11 @@ def check_fits(
     context: int,
     *,
     limits: Limits = LOCAL,
+    prompt: int | None = None,
 ) -> None:
-    """Refuse a shape over ``limits.max_model_params`` parameters, or whose weights + KV cache
-    do not fit ``device``'s free memory."""
+    """Refuse a shape over ``limits.max_model_params`` parameters, or whose weights, KV cache of
+    ``context`` tokens and prefill of ``prompt`` tokens (`required_bytes`) do not fit what
+    ``device`` has free (on a GPU: free memory plus torch's reserved but unused blocks)."""
     params = costmodel.param_counts(shape)["total"]
     bound = limits.max_model_params
     if bound is not None and params > bound:
@@ -92,7 +76,7 @@ def check_fits(
             f"prompt + new tokens = {context} exceeds the {shape.name} preset's "
             f"{shape.max_positions} positions: shorten the prompt or generate fewer tokens"
         )
-    need = required_bytes(shape, dtype, batch, context)
+    need = required_bytes(shape, dtype, batch, context, prompt)
     free = available_memory_bytes(device)
     if free and need > 0.85 * free:
         raise TokdashError(
@@ -135,11 +119,11 @@ def build_model(shape: ModelShape, dtype: str = "float32", device: str = "cpu", 
     import torch
     from transformers import LlamaForCausalLM
 
-    cuda = [torch.device(device).index or 0] if device.startswith("cuda") else []
+    cuda = [torch.device(device).index or 0] if is_cuda(device) else []
     with torch.random.fork_rng(devices=cuda), torch.device(device):
         # built directly in ``dtype``: a 16-bit model never exists in fp32 as a whole (a 125m
         # body with o200k's vocabulary peaked at 2.2 GB built in fp32 and cast, 1.0 GB now)
-        model = LlamaForCausalLM._from_config(llama_config(shape), torch_dtype=_torch_dtype(dtype))
+        model = LlamaForCausalLM._from_config(llama_config(shape), dtype=_torch_dtype(dtype))
     init_weights(model, torch.Generator(device=device).manual_seed(seed))
     return model.to(dtype=_torch_dtype(dtype)).eval()
 
@@ -183,7 +167,47 @@ def load_checkpoint(
         raise TokdashError(
             f"{folder} has {found}; only .safetensors checkpoints are loaded (no pickles)"
         )
+    if is_cuda(device):  # straight onto the GPU; else (names that differ) the host first
+        model = load_onto_device(path, device, dtype)
+        if model is not None:
+            return model
     return _from_pretrained(str(path), device, dtype, local_files_only=True)
+
+
+def load_onto_device(folder: str | Path, device: str, dtype: str = "float32"):
+    """The checkpoint in ``folder`` built on ``device`` in ``dtype``, each safetensors tensor
+    read straight onto the device (no copy of the whole model in host memory), in eval mode.
+
+    None when the files' tensor names are not exactly the model's (tied weights aside): then
+    transformers' ``from_pretrained``, which knows the renames, has to load it.
+    """
+    import torch
+    from safetensors import safe_open
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    path = Path(folder)
+    try:
+        config = AutoConfig.from_pretrained(str(path), local_files_only=True)
+        with torch.device(device):
+            model = AutoModelForCausalLM.from_config(config, dtype=_torch_dtype(dtype))
+    except Exception as exc:  # noqa: BLE001 - transformers raises many types; show the cause
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TokdashError(f"cannot load model {folder}: {msg[:300]}") from exc
+    tensors = model.state_dict(keep_vars=True)
+    filled: set[str] = set()
+    with torch.no_grad():
+        for file in sorted(path.glob("*.safetensors")):
+            with safe_open(str(file), framework="pt", device=str(device)) as fh:
+                for key in fh.keys():  # noqa: SIM118 - safe_open is not a mapping
+                    shape = fh.get_slice(key).get_shape()
+                    if key not in tensors or list(tensors[key].shape) != list(shape):
+                        return None
+                    tensors[key].copy_(fh.get_tensor(key))
+                    filled.add(key)
+    done = {tensors[k].data_ptr() for k in filled}
+    if any(tensors[k].data_ptr() not in done for k in tensors.keys() - filled):
+        return None  # a weight the files do not hold (nor tie to one they hold)
+    return model.eval()
 
 
 def load_hub_model(

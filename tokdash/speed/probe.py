@@ -4,18 +4,18 @@ Speed depends on a model's shape, not its weights, so a preset shape gets random
 vocabulary of each tokenizer under test (same body, same seed). torch and transformers are
 imported inside the functions: ``import tokdash.speed.probe`` stays light.
 
-Method (optimum-benchmark's split): one warm-up run, then ``repeats`` timed runs with device
-synchronisation; prefill = time to first token (the prompt's forward pass and the first
-argmax), decode = a manual loop of one-token steps with the KV cache; the figures are medians
-over the repeats.
+Method (optimum-benchmark's split, gpt-fast's decode): the decode step compiled once per model
+and timed apart (`tokdash.speed.decode`), one warm-up run, then ``repeats`` timed runs; prefill
+= time to first token (the prompt's forward pass and the first argmax), decode = one-token
+steps with the KV cache; each run is marked with CUDA events on a GPU and waited for once; the
+figures are medians over the repeats. The memory-bandwidth bound (`add_bandwidth_bound`) says
+how far decode is from what the hardware allows.
 """
 
 from __future__ import annotations
 
-import gc
-import inspect
 import statistics
-import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -23,26 +23,42 @@ from typing import Any
 
 from tokdash.errors import TokdashError
 from tokdash.settings import LOCAL, Limits
-from tokdash.speed import costmodel
+from tokdash.speed import costmodel, devices
+from tokdash.speed.bound import (  # noqa: F401  (re-exported)
+    OVERHEAD_FRACTION,
+    OVERHEAD_PARAMS,
+    add_bandwidth_bound,
+    kv_tokens_read,
+    run_notes,
+    vocab_cost_table,
+)
 from tokdash.speed.costmodel import ModelShape, TokenizerRate, tokenizer_rates  # noqa: F401
-from tokdash.speed.models import (  # noqa: F401  (the probe's model sources, re-exported)
+from tokdash.speed.decode import (  # noqa: F401
+    DECODE_MODES,
+    decode_mode,
+    grad_context,
+    make_decoder,
+)
+from tokdash.speed.devices import (  # noqa: F401  (re-exported for the pages and the CLI)
+    ProbeOutOfMemory,
     available_memory_bytes,
+    cuda_available,
+    measure_bandwidth,
+    resolve_device,
+)
+from tokdash.speed.models import (  # noqa: F401  (the probe's model sources, re-exported)
     build_model,
     check_fits,
-    cuda_available,
     load_checkpoint,
     load_hub_model,
-    resolve_device,
     shape_from_config,
 )
 
 Progress = Callable[[str, float], None]
 
 #: The columns of a result row worth a glance (the CLI prints them).
-SUMMARY_COLUMNS = ["tokenizer", "vocab_size", "params", "ttft_ms", "decode_tokens_per_s",
-                   "chars_per_token", "chars_per_s", "fraction_of_bound"]  # fmt: skip
-#: Below this many parameters the probe measures framework overhead, not hardware.
-OVERHEAD_PARAMS = 10_000_000
+SUMMARY_COLUMNS = ["tokenizer", "vocab_size", "params", "decode_mode", "compile_s", "ttft_ms",
+                   "decode_tokens_per_s", "chars_per_s", "fraction_of_bound"]  # fmt: skip
 
 
 class ProbeStopped(TokdashError):
@@ -51,7 +67,8 @@ class ProbeStopped(TokdashError):
 
 @dataclass(frozen=True)
 class ProbeSettings:
-    """What one probe run measures."""
+    """What one probe run measures; ``decode`` is 'compiled' (static KV cache, torch.compile)
+    or 'eager' (`tokdash.speed.decode`)."""
 
     batch: int = 1
     prompt_len: int = 256
@@ -60,6 +77,7 @@ class ProbeSettings:
     warmup: int = 1
     device: str = "auto"
     dtype: str = "float32"
+    decode: str = "compiled"
 
     @classmethod
     def from_args(cls, args: Any) -> ProbeSettings:
@@ -69,8 +87,8 @@ class ProbeSettings:
         return cls(**{k: v for k, v in given.items() if v is not None})
 
     def checked(self, limits: Limits = LOCAL) -> ProbeSettings:
-        """These settings with a resolved device and dtype; each knob checked against
-        ``limits.probe`` (TokdashError)."""
+        """These settings with a resolved device ('cpu' or 'cuda:N'), dtype and decode mode;
+        each knob checked against ``limits.probe`` (TokdashError)."""
         for key, bound in limits.probe.as_dict().items():
             value = int(getattr(self, key))
             if not 1 <= value <= bound:
@@ -82,40 +100,23 @@ class ProbeSettings:
         if device == "cpu" and dtype == "float16":
             raise TokdashError("float16 is slow or unsupported on the CPU: use float32 or bfloat16")
         return ProbeSettings(
-            self.batch, self.prompt_len, self.new_tokens, self.repeats, self.warmup, device, dtype
+            self.batch,
+            self.prompt_len,
+            self.new_tokens,
+            self.repeats,
+            self.warmup,
+            device,
+            dtype,
+            decode_mode(self.decode),
         )
 
 
-def _sync(device: str) -> None:
-    if device.startswith("cuda"):
-        import torch
+def prompt_ids(vocab_size: int, settings: ProbeSettings, seed: int = 0):
+    """The probe's prompt: ``batch x prompt_len`` random token ids drawn with ``seed``."""
+    import torch
 
-        torch.cuda.synchronize()
-
-
-def _cache_kwarg(model) -> str:
-    """The forward() keyword for the KV cache ('cache' in transformers 5, else past_key_values)."""
-    params = inspect.signature(model.forward).parameters
-    return "cache" if "cache" in params else "past_key_values"
-
-
-def _run_once(model, ids, new_tokens: int, device: str, cache_kw: str) -> tuple[float, list[float]]:
-    """One generation: (prefill seconds, [seconds of each decode step])."""
-    _sync(device)
-    t0 = time.perf_counter()
-    out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
-    nxt = out.logits[:, -1].argmax(-1, keepdim=True)
-    _sync(device)
-    prefill = time.perf_counter() - t0
-    cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
-    steps = []
-    for _ in range(new_tokens - 1):
-        t = time.perf_counter()
-        out = model(input_ids=nxt, use_cache=True, logits_to_keep=1, **{cache_kw: cache})
-        nxt = out.logits[:, -1].argmax(-1, keepdim=True)
-        _sync(device)
-        steps.append(time.perf_counter() - t)
-    return prefill, steps
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randint(0, vocab_size, (settings.batch, settings.prompt_len), generator=gen)
 
 
 def time_generation(
@@ -125,55 +126,68 @@ def time_generation(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     seed: int = 0,
-) -> dict[str, float]:
+    backend: str = "inductor",
+) -> dict[str, Any]:
     """Median prefill / decode figures of ``model`` over ``settings.repeats`` timed runs.
 
     Returns ttft_ms (prefill of the prompt + first token), decode_tokens_per_s
     (= batch * (new_tokens - 1) / decode seconds), itl_ms (median per-step latency) and
-    itl_p90_ms, peak_memory_mib and how it was measured.
+    itl_p90_ms, the decode mode used and compile_s (compiling, apart from the runs; 0 eager),
+    decode_note (why the mode is not the one asked for, '' when it is), peak_memory_mib and how
+    it was measured. ``backend``: torch.compile's backend in compiled mode.
     """
-    import torch
-
     s = settings
     device = s.device
-    cache_kw = _cache_kwarg(model)
-    gen = torch.Generator().manual_seed(seed)
-    vocab = int(model.config.vocab_size)
-    ids = torch.randint(0, vocab, (s.batch, s.prompt_len), generator=gen).to(device)
-    if device.startswith("cuda"):
-        torch.cuda.reset_peak_memory_stats()
+    ids = prompt_ids(int(model.config.vocab_size), s, seed).to(device)
     prefills: list[float] = []
     rates: list[float] = []
     itls: list[float] = []
     p90s: list[float] = []
     total = s.warmup + s.repeats
-    with torch.inference_mode():
-        for i in range(total):
-            if should_stop is not None and should_stop():
-                raise ProbeStopped("stopped by the user")
-            if progress:
-                label = "warm-up" if i < s.warmup else f"repeat {i - s.warmup + 1}/{s.repeats}"
-                progress(label, i / total)
-            prefill, steps = _run_once(model, ids, s.new_tokens, device, cache_kw)
-            if i < s.warmup:
-                continue
-            prefills.append(prefill)
-            rates.append(s.batch * len(steps) / sum(steps))
-            ordered = sorted(steps)
-            itls.append(statistics.median(ordered))
-            p90s.append(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))])
-    if device.startswith("cuda"):
-        peak = torch.cuda.max_memory_allocated() / 2**20
-        source = "cuda max_memory_allocated"
-    else:
-        shape = shape_from_config(model.config)
-        ctx = s.prompt_len + s.new_tokens
-        peak = (
-            costmodel.weight_bytes(shape, s.dtype)
-            + costmodel.kv_cache_bytes(shape, ctx, s.dtype, s.batch)
-        ) / 2**20
-        source = "analytic: weights + KV cache"
+    with devices.device_scope(device), grad_context(s.decode):
+        devices.reset_peak_memory(device)
+        kwargs = {"backend": backend} if s.decode == "compiled" else {}
+        decoder = make_decoder(model, s.decode, s.prompt_len, s.new_tokens, device, **kwargs)
+        try:
+            compile_s = 0.0
+            if decoder.mode == "compiled":
+                if should_stop is not None and should_stop():
+                    raise ProbeStopped("stopped by the user")
+                if progress:
+                    progress("compiling the decode step", 0.0)
+                compile_s = decoder.compile(ids)
+            for i in range(total):
+                if should_stop is not None and should_stop():
+                    raise ProbeStopped("stopped by the user")
+                if progress:
+                    label = "warm-up" if i < s.warmup else f"repeat {i - s.warmup + 1}/{s.repeats}"
+                    progress(label, i / total)
+                run = decoder.run(ids)
+                if i < s.warmup:
+                    continue
+                prefills.append(run.prefill_s)
+                rates.append(s.batch * len(run.step_s) / sum(run.step_s))
+                ordered = sorted(run.step_s)
+                itls.append(statistics.median(ordered))
+                p90s.append(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))])
+            mode, note = decoder.mode, decoder.note
+        finally:
+            decoder.close()
+        if devices.is_cuda(device):
+            peak = devices.peak_memory_mib(device)
+            source = f"{device} max_memory_allocated"
+        else:
+            shape = shape_from_config(model.config)
+            ctx = s.prompt_len + s.new_tokens
+            peak = (
+                costmodel.weight_bytes(shape, s.dtype)
+                + costmodel.kv_cache_bytes(shape, ctx, s.dtype, s.batch)
+            ) / 2**20
+            source = "analytic: weights + KV cache"
     return {
+        "decode_mode": mode,
+        "compile_s": compile_s,
+        "decode_note": note,
         "ttft_ms": statistics.median(prefills) * 1e3,
         "decode_tokens_per_s": statistics.median(rates),
         "itl_ms": statistics.median(itls) * 1e3,
@@ -183,51 +197,8 @@ def time_generation(
     }
 
 
-def measure_bandwidth(
-    device: str = "cpu",
-    n_bytes: int | None = None,
-    repeats: int = 5,
-    *,
-    limits: Limits = LOCAL,
-) -> float:
-    """Memory bandwidth in bytes/s: the best of a large tensor copy (read + write = 2x bytes)
-    and a large matrix-vector product (the decode's access pattern: each weight read once).
-
-    The best, not the median, of ``repeats`` runs: a bound uses the peak the hardware reaches.
-    ``n_bytes`` defaults to 1 GiB on CUDA, 128 MiB on the CPU, at most
-    ``limits.bandwidth_probe_bytes``.
-    """
-    import torch
-
-    if n_bytes is None:
-        n_bytes = (1 << 30) if device.startswith("cuda") else (128 << 20)
-        if limits.bandwidth_probe_bytes is not None:
-            n_bytes = min(n_bytes, limits.bandwidth_probe_bytes)
-    side = max(64, int((n_bytes // 4) ** 0.5))
-    n = side * side
-    src = torch.ones(n, dtype=torch.float32, device=device)
-    dst = torch.empty_like(src)
-    vec = torch.ones(1, side, dtype=torch.float32, device=device)
-    mat = src.view(side, side)
-
-    def best(fn) -> float:
-        fn()
-        times = []
-        for _ in range(repeats):
-            _sync(device)
-            t = time.perf_counter()
-            fn()
-            _sync(device)
-            times.append(time.perf_counter() - t)
-        return min(times)
-
-    copy = 2.0 * n * 4 / best(lambda: dst.copy_(src))
-    gemv = 1.0 * n * 4 / best(lambda: vec @ mat.T)
-    return max(copy, gemv)
-
-
 def result_row(
-    shape: ModelShape, settings: ProbeSettings, rate: TokenizerRate, timing: dict[str, float]
+    shape: ModelShape, settings: ProbeSettings, rate: TokenizerRate, timing: dict[str, Any]
 ) -> dict[str, Any]:
     """One result row: the timing plus chars/s and bytes/s (= tokens/s x chars or bytes/token)."""
     tps = timing["decode_tokens_per_s"]
@@ -248,23 +219,13 @@ def result_row(
         "bytes_per_token": rate.bytes_per_token,
         "chars_per_s": tps * rate.chars_per_token,
         "bytes_per_s": tps * rate.bytes_per_token,
-        "overhead_bound": params < OVERHEAD_PARAMS,
     }
 
 
-def add_bandwidth_bound(rows: list[dict[str, Any]], bandwidth: float) -> None:
-    """Add the memory-bandwidth bound (tokens/s) and the measured decode's share of it."""
-    for row in rows:
-        shape = row.get("_shape")
-        if shape is None:
-            continue
-        ctx = row["prompt_tokens"] + row["new_tokens"] // 2
-        step = costmodel.decode_bytes_per_step(shape, row["dtype"], ctx, row["batch"])
-        bound = bandwidth / step * row["batch"]
-        row["bandwidth_gb_s"] = bandwidth / 1e9
-        row["decode_mib_per_step"] = step / 2**20
-        row["bound_tokens_per_s"] = bound
-        row["fraction_of_bound"] = row["decode_tokens_per_s"] / bound
+def _load_source(model_source: str, s: ProbeSettings, limits: Limits):
+    if model_source.startswith("hub:"):
+        return load_hub_model(model_source[4:], s.device, s.dtype, limits=limits)
+    return load_checkpoint(model_source, s.device, s.dtype, limits=limits)
 
 
 def run_probe(
@@ -279,6 +240,7 @@ def run_probe(
     bandwidth: float | None = None,
     seed: int = 0,
     limits: Limits = LOCAL,
+    backend: str = "inductor",
 ) -> list[dict[str, Any]]:
     """Probe ``shape`` once per tokenizer (its vocabulary, same body); rows as in `result_row`.
 
@@ -287,53 +249,74 @@ def run_probe(
     each row as soon as it is done (the page keeps them when the user stops the run).
     ``bandwidth`` (bytes/s, measured first when None) gives the memory-bandwidth bound columns.
     ``limits`` bounds the settings, the model size and the sources (local paths, downloads).
+    Running out of device memory raises `ProbeOutOfMemory`; whatever ends the run (an error, a
+    stop), the models, caches and compiled graphs are dropped and the device's cached memory
+    handed back before it returns.
     """
     s = settings.checked(limits)
     if not rates:
         raise TokdashError("select at least one tokenizer to probe")
     rows: list[dict[str, Any]] = []
     n = len(rates)
-    checkpoint = None
-    if model_source:
-        if progress:
-            progress(f"loading {model_source}", 0.0)
-        if model_source.startswith("hub:"):
-            checkpoint = load_hub_model(model_source[4:], s.device, s.dtype, limits=limits)
-        else:
-            checkpoint = load_checkpoint(model_source, s.device, s.dtype, limits=limits)
-        shape = shape_from_config(checkpoint.config, name=Path(model_source).name)
-    if bandwidth is None:  # before any model: the copy gets the memory to itself
-        if progress:
-            progress("measuring memory bandwidth", 0.0)
-        bandwidth = measure_bandwidth(s.device, limits=limits)
-    timing_cache: dict[str, float] | None = None
-    for i, rate in enumerate(rates):
-        this = shape if checkpoint is not None else shape.with_vocab(rate.vocab_size)
-
-        def sub(msg: str, frac: float, i: int = i, rate: TokenizerRate = rate) -> None:
+    checkpoint = model = None
+    try:
+        if model_source:
             if progress:
-                progress(f"{rate.tokenizer} ({i + 1}/{n}): {msg}", (i + frac) / n)
+                progress(f"loading {model_source}", 0.0)
+            with devices.out_of_memory_as_error(s.device, f"loading {model_source}"):
+                checkpoint = _load_source(model_source, s, limits)
+            shape = shape_from_config(checkpoint.config, name=Path(model_source).name)
+        if bandwidth is None:  # before any model: the copy gets the memory to itself
+            if progress:
+                progress("measuring memory bandwidth", 0.0)
+            bandwidth = measure_bandwidth(s.device, dtype=s.dtype, limits=limits)
+        timing_cache: dict[str, Any] | None = None
+        for i, rate in enumerate(rates):
+            this = shape if checkpoint is not None else shape.with_vocab(rate.vocab_size)
 
-        if checkpoint is None:
-            context = s.prompt_len + s.new_tokens
-            check_fits(this, s.dtype, s.device, s.batch, context, limits=limits)
-            sub("building the model", 0.0)
-            model = build_model(this, s.dtype, s.device, seed=seed)
-            timing = time_generation(model, s, progress=sub, should_stop=should_stop, seed=seed)
-            del model
-            _free(s.device)
-        else:
-            if timing_cache is None:
-                timing_cache = time_generation(
-                    checkpoint, s, progress=sub, should_stop=should_stop, seed=seed
-                )
-            timing = timing_cache
-        row = result_row(this, s, rate, timing)
-        row["_shape"] = this
-        rows.append(row)
-        if on_result is not None:
-            on_result(public_row(row))
-    add_bandwidth_bound(rows, bandwidth)
+            def sub(msg: str, frac: float, i: int = i, rate: TokenizerRate = rate) -> None:
+                if progress:
+                    progress(f"{rate.tokenizer} ({i + 1}/{n}): {msg}", (i + frac) / n)
+
+            what = f"probing {this.name} with vocabulary {this.vocab_size:,} ({s.dtype})"
+            if checkpoint is None:
+                context = s.prompt_len + s.new_tokens
+                check_fits(this, s.dtype, s.device, s.batch, context, limits=limits,
+                           prompt=s.prompt_len)  # fmt: skip
+                sub("building the model", 0.0)
+                try:
+                    with devices.out_of_memory_as_error(s.device, what):
+                        model = build_model(this, s.dtype, s.device, seed=seed)
+                        timing = time_generation(
+                            model, s, progress=sub, should_stop=should_stop, seed=seed,
+                            backend=backend,
+                        )  # fmt: skip
+                finally:
+                    model = None
+                    devices.free_memory(s.device)
+            else:
+                if timing_cache is None:
+                    with devices.out_of_memory_as_error(s.device, what):
+                        timing_cache = time_generation(
+                            checkpoint, s, progress=sub, should_stop=should_stop, seed=seed,
+                            backend=backend,
+                        )  # fmt: skip
+                timing = timing_cache
+            row = result_row(this, s, rate, timing)
+            row["_shape"] = this
+            rows.append(row)
+            if on_result is not None:
+                on_result(public_row(row))
+    except BaseException as exc:
+        # the frames of the failed call hold the model and its tensors until the exception
+        # is gone: clear them, so the memory is freed now, not when the caller lets go of it
+        traceback.clear_frames(exc.__traceback__)
+        raise
+    finally:
+        checkpoint = model = None
+        devices.free_memory(s.device)
+    spec = devices.spec_bandwidth_gb_s(devices.device_name(s.device))
+    add_bandwidth_bound(rows, bandwidth, spec)
     if progress:
         progress("done", 1.0)
     return [public_row(r) for r in rows]
@@ -342,11 +325,3 @@ def run_probe(
 def public_row(row: dict[str, Any]) -> dict[str, Any]:
     """A result row without private keys (ready for a DataFrame / CSV)."""
     return {k: v for k, v in row.items() if not k.startswith("_")}
-
-
-def _free(device: str) -> None:
-    gc.collect()
-    if device.startswith("cuda"):
-        import torch
-
-        torch.cuda.empty_cache()
