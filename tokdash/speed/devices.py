@@ -8,7 +8,6 @@ one). torch is imported inside the functions: ``import tokdash.speed.devices`` s
 from __future__ import annotations
 
 import contextlib
-import gc
 import itertools
 import re
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tokdash.errors import TokdashError
+from tokdash.memory import release_memory
 from tokdash.settings import LOCAL, Limits
 
 #: The bandwidth measurement's buffer on a GPU, at least (a smaller one sits in an H100's 50 MB
@@ -202,9 +202,9 @@ def available_memory_bytes(device: str) -> int:
 
 
 def free_memory(device: str) -> None:
-    """Collect garbage and hand ``device``'s cached blocks back (a later run, or another
-    process, can then use them)."""
-    gc.collect()
+    """Collect garbage, give the freed host heap back to the OS (`release_memory`) and hand
+    ``device``'s cached blocks back (a later run, or another process, can then use them)."""
+    release_memory()
     if is_cuda(device):
         import torch
 

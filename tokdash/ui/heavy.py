@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from tokdash.jobqueue import JobQueue
+from tokdash.memory import release_memory
 from tokdash.settings import current_limits
 
 CANCELLED_KEY = "td_heavy_cancelled"
@@ -64,3 +65,4 @@ def heavy_slot(label: str) -> Iterator[None]:
         yield
     finally:
         queue.leave(ticket)
+        release_memory()  # what the job freed goes back to the OS, not to this process's heap
