@@ -143,7 +143,12 @@ with probe_tab:
             cols = ["tokenizer", "decode_mode", "compile_s", "decode_tokens_per_s", "itl_ms",
                     "kv_tokens_read", "bandwidth_gb_s", "spec_bandwidth_gb_s",
                     "fraction_of_bound", "decode_note"]  # fmt: skip
-            table_with_download(done[cols], "speed_decode.csv", key="dl_speed_decode")
+            table_with_download(
+                done[cols],
+                "speed_decode.csv",
+                key="dl_speed_decode",
+                column_config=ui.column_formats(done[cols]),
+            )
             st.caption(
                 "compile_s: compiling the decode step (dynamo, inductor, CUDA-graph recording) "
                 "before the warm-up, not in decode tokens/s. A compiled step reads the whole "
