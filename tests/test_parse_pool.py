@@ -125,3 +125,35 @@ def test_workers_follow_tokdash_threads(monkeypatch):
     assert pp.parse_workers() == 1
     monkeypatch.setenv("TOKDASH_THREADS", "64")
     assert pp.parse_workers() == (os.cpu_count() or 1)
+
+
+def worker_has_streamlit() -> bool:
+    """Run in a pool worker: whether it imported streamlit."""
+    import sys
+
+    return "streamlit" in sys.modules
+
+
+def test_workers_under_streamlit_do_not_rerun_the_app():
+    """Under Streamlit the main module is app.py; a spawned worker re-runs it as __mp_main__,
+    and app.py must then do nothing (importing the UI cost ~150 MB per worker)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = f"""
+import sys, types
+main = types.ModuleType("__main__")
+main.__file__ = {str(root / "app.py")!r}
+sys.modules["__main__"] = main  # what Streamlit's script runner does
+from tokdash.analysis import parse_pool as pp
+from tests.test_parse_pool import worker_has_streamlit
+print(pp._get_pool(1).submit(worker_has_streamlit).result())
+pp.shutdown()
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "False"
