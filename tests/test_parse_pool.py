@@ -120,6 +120,22 @@ def test_idle_pool_is_shut_down(items, small_pool, monkeypatch):
     assert pp._pool is None
 
 
+def test_a_busy_pool_is_not_reaped(items, small_pool, monkeypatch):
+    monkeypatch.setattr(pp, "IDLE_SECONDS", 0.05)
+    here = pp.parse_items(items, workers=1)
+    seen = []
+
+    def slow(done: int) -> None:
+        time.sleep(0.3)  # the reaper comes due (several times) while this call is busy
+        seen.append(pp._pool)
+
+    pp.parse_items(items[:3], workers=2)  # ends by setting the reaper, due in 0.05 s
+    pooled = pp.parse_items(items, workers=2, progress=slow)
+    assert all(same(a, b) for a, b in zip(pooled, here, strict=True))
+    assert len(seen) > 2 and seen[0] is not None
+    assert all(p is seen[0] for p in seen)  # the same pool, alive, the whole call
+
+
 def test_workers_follow_tokdash_threads(monkeypatch):
     monkeypatch.setenv("TOKDASH_THREADS", "1")
     assert pp.parse_workers() == 1

@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from tokdash.analysis.lexemes import Leaves, parse
@@ -39,6 +39,7 @@ _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 _last_used = 0.0
+_active = 0  # parse_items calls using the pool now: the reaper leaves a busy pool alone
 _reaper: threading.Timer | None = None
 
 
@@ -110,7 +111,9 @@ def _schedule_reaper() -> None:
     global _reaper
 
     def reap() -> None:
-        if time.monotonic() - _last_used >= IDLE_SECONDS:
+        with _lock:
+            idle = _active == 0 and time.monotonic() - _last_used >= IDLE_SECONDS
+        if idle:
             _drop_pool()
         elif _pool is not None:
             _schedule_reaper()
@@ -158,23 +161,28 @@ def parse_items(
                 progress(i)
             out.append(parse_one(item))
         return out
+    global _active, _last_used
     parts = chunks(items)
     futures: list[Future] = []
     out: list[Outcome] = []
+    with _lock:
+        _active += 1
     try:
         pool, futures = _submit(parts, workers)
         for future, part in zip(futures, parts, strict=True):
             try:
                 out.extend(future.result())
-            except BrokenProcessPool:
+            except (BrokenProcessPool, CancelledError):
+                # a worker died (or the pool was replaced under this call): parsed here
                 _drop_pool(pool)
-                out.extend(_parse_chunk(part))  # a worker died: this chunk is parsed here
+                out.extend(_parse_chunk(part))
             if progress is not None:
                 progress(len(out))
     finally:
         for future in futures:
             future.cancel()  # a stop or an error here leaves no queued work behind
-        global _last_used
-        _last_used = time.monotonic()
+        with _lock:
+            _active -= 1
+            _last_used = time.monotonic()
         _schedule_reaper()
     return out
