@@ -69,7 +69,7 @@ st.subheader("Full table")
 table_with_download(table, "compression.csv", key="dl_compression", width="stretch")
 st.download_button(
     "Download the statistics (zip)",
-    data=lambda: bundle_zip(cmp.stamped()),
+    data=lambda: bundle_zip(cmp.stamped(alpha)),
     file_name="tokdash-statistics.zip",
     mime="application/zip",
     key="dl_stats_zip",

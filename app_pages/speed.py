@@ -3,20 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from tokdash.settings import current_limits, hosted_note
+from tokdash.settings import current_limits
 from tokdash.speed import costmodel, probe
 from tokdash.ui import selection
 from tokdash.ui import speed_ui as ui
-from tokdash.ui.heavy import heavy_slot, show_cancelled
+from tokdash.ui.heavy import heavy_slot, page_notes
 from tokdash.ui.sidebar import BASE_KEY
 from tokdash.ui.widgets import table_with_download
 
 STATE = "sp_probe"
 
 st.title("Speed")
-show_cancelled()
-if hosted_note(current_limits()):
-    st.caption(hosted_note(current_limits()))
+page_notes()
 st.caption(
     "A tokenizer changes how fast a model writes *code*, not tokens: fewer tokens for the same "
     "code means more characters per second and more code per context window, while a larger "

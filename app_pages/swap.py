@@ -3,18 +3,16 @@
 import streamlit as st
 
 from tokdash.errors import TokdashError
-from tokdash.settings import current_limits, hosted_note
+from tokdash.settings import current_limits
 from tokdash.speed import costmodel
 from tokdash.transfer import fvt, planner
 from tokdash.ui import swap_ui as ui
-from tokdash.ui.heavy import heavy_slot, show_cancelled
+from tokdash.ui.heavy import heavy_slot, page_notes
 from tokdash.ui.sidebar import BASE_KEY, corpus_key, load_selected, selected_corpus
 from tokdash.ui.widgets import table_with_download
 
 st.title("Swap")
-show_cancelled()
-if hosted_note(current_limits()):
-    st.caption(hosted_note(current_limits()))
+page_notes()
 st.caption(
     "Plan a tokenizer swap for a pretrained model: which tokens the two vocabularies share, what "
     "the candidate buys on your corpus, and new embedding matrices initialised with Fast "

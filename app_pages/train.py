@@ -3,18 +3,16 @@
 import streamlit as st
 
 from tokdash.errors import TokdashError
-from tokdash.settings import DEFAULT_TOKENIZERS, current_limits, hosted_note
+from tokdash.settings import DEFAULT_TOKENIZERS, current_limits
 from tokdash.training.sweep import plan
 from tokdash.training.trainer import prepare
 from tokdash.ui import train_extend, train_one, train_sweep
 from tokdash.ui import train_ui as ui
-from tokdash.ui.heavy import heavy_slot, show_cancelled
+from tokdash.ui.heavy import heavy_slot, page_notes
 from tokdash.ui.sidebar import base_tokenizer, selected_corpus
 
 st.title("Train")
-show_cancelled()
-if hosted_note(current_limits()):
-    st.caption(hosted_note(current_limits()))
+page_notes()
 st.caption(
     "Train byte-level BPE tokenizers (HF `tokenizers` trainer) on the sidebar's corpus while "
     "varying what the paper varies: vocabulary size, pre-tokenization regex and data mix. The "

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -99,14 +100,7 @@ def main() -> None:
     skipped: list[str] = []
     for shape in presets:
         for mode in modes:
-            settings = probe.ProbeSettings(
-                prompt_len=args.prompt_len,
-                new_tokens=args.new_tokens,
-                repeats=args.repeats,
-                device=device,
-                dtype=args.dtype,
-                decode=mode,
-            )
+            settings = replace(probe.ProbeSettings.from_args(args), device=device, decode=mode)
             for rate in rates:
                 label = f"{shape.name} {mode} vocab {rate.vocab_size:,}"
                 elapsed = time.perf_counter() - t_start

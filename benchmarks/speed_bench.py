@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -57,14 +58,7 @@ def main() -> None:
     print(f"memory bandwidth of {device} ({args.dtype}, 1 GiB buffers): {bandwidth / 1e9:.1f} GB/s")
     rows = []
     for mode in modes:
-        settings = probe.ProbeSettings(
-            prompt_len=args.prompt_len,
-            new_tokens=args.new_tokens,
-            repeats=args.repeats,
-            device=device,
-            dtype=args.dtype,
-            decode=mode,
-        )
+        settings = replace(probe.ProbeSettings.from_args(args), device=device, decode=mode)
         t0 = time.perf_counter()
         rows += probe.run_probe(
             shape,

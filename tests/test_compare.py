@@ -160,6 +160,13 @@ def test_comparison_holds_the_statistics(catalog_tokenizer):
     vocab = vocab_table(cmp.stats)
     assert list(dict.fromkeys(vocab["tokenizer"])) == ["beyond", "gpt2"]
     assert vocab.set_index(["tokenizer", "language"]).loc[("gpt2", "ALL"), "tokens"] == sum(direct)
+    # what a saved bundle records: a stamped copy; the comparison's own statistics unchanged
+    before = dict(cmp.stats.meta)
+    stamped = cmp.stamped(alpha=3.5)
+    assert stamped is not cmp.stats and cmp.stats.meta == before
+    assert stamped.meta["shown"] == ["beyond"] and stamped.meta["base"] == "gpt2"
+    assert stamped.meta["alpha"] == 3.5 and stamped.meta["created"].endswith("UTC")
+    assert stamped.tokenizers is cmp.stats.tokenizers  # counts shared, not copied
 
 
 def test_sample_note_of_a_partial_sample(catalog_tokenizer):

@@ -7,7 +7,7 @@ last digit for the same selection.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -49,19 +49,22 @@ class Comparison:
         table = metrics.document_metrics(self.stats, self.base)
         return table[table["tokenizer"].isin(self.tokenizer_ids)].reset_index(drop=True)
 
-    def stamped(self) -> CorpusStats:
-        """The statistics with what a saved bundle records of this comparison: corpus name,
-        tokenizers shown, base, date (so `report` and the dashboard show the same)."""
+    def stamped(self, alpha: float | None = None) -> CorpusStats:
+        """A copy of the statistics with what a saved bundle records of this comparison: corpus
+        name, tokenizers shown, base, Rényi ``alpha`` when given, date (so `report` and the
+        dashboard show the same)."""
         import datetime as dt
 
-        self.stats.meta = {
+        meta = {
             "corpus": self.stats.meta.get("corpus") or self.stats.name,
             "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             **self.stats.meta,
             "shown": list(self.tokenizer_ids),
             "base": self.base,
         }
-        return self.stats
+        if alpha is not None:
+            meta["alpha"] = float(alpha)
+        return replace(self.stats, meta=meta)
 
     def sample_note(self) -> str:
         """What the per-document rows cover, in words."""

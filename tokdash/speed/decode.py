@@ -145,7 +145,9 @@ class CompiledDecoder(Decoder):
         if self.mode == "eager":  # fell back
             return super()._prefill(ids)
         self.cache.reset()  # in place: the compiled graph keeps the cache's addresses
-        return self.model(input_ids=ids, use_cache=True, logits_to_keep=1, cache=self.cache)
+        return self.model(
+            input_ids=ids, use_cache=True, logits_to_keep=1, **{self.cache_kw: self.cache}
+        )
 
     def _step(self, nxt, cache):
         if self.mode == "eager":
@@ -154,7 +156,7 @@ class CompiledDecoder(Decoder):
             import torch
 
             torch.compiler.cudagraph_mark_step_begin()  # the previous replay's outputs are done
-        return self.call(input_ids=nxt, use_cache=True, logits_to_keep=1, cache=cache)
+        return self.call(input_ids=nxt, use_cache=True, logits_to_keep=1, **{self.cache_kw: cache})
 
     def compile(self, ids) -> float:
         """Compile the decode step (and record its CUDA graph) on ``ids``; the wall seconds.
@@ -189,8 +191,7 @@ class CompiledDecoder(Decoder):
     def _fall_back(self, exc: BaseException) -> None:
         import torch
 
-        first = (str(exc).strip().splitlines() or [""])[0][:200]
-        self.note = f"cannot compile, decoded eager: {type(exc).__name__}: {first}".rstrip(": ")
+        self.note = f"cannot compile, decoded eager: {_first_line(exc)}".rstrip(": ")
         self.mode = "eager"
         self.call = None
         self.cache = None
@@ -204,9 +205,8 @@ class CompiledDecoder(Decoder):
         except Exception as exc:
             if self.mode == "eager" or is_out_of_memory(exc) or isinstance(exc, TokdashError):
                 raise
-            first = (str(exc).strip().splitlines() or [""])[0][:200]
             raise TokdashError(
-                f"the compiled decode failed after compiling ({type(exc).__name__}: {first}): "
+                f"the compiled decode failed after compiling ({_first_line(exc)}): "
                 "use the eager decode"
             ) from exc
 
@@ -254,6 +254,12 @@ def _cache_kwarg(model) -> str:
 
     params = inspect.signature(model.forward).parameters
     return "cache" if "cache" in params else "past_key_values"
+
+
+def _first_line(exc: BaseException) -> str:
+    """``Type: first line of the message`` (at most 200 characters of it)."""
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    return f"{type(exc).__name__}: {first}"
 
 
 def _cache_of(out):

@@ -12,7 +12,7 @@ import streamlit as st
 
 from tokdash.jobqueue import JobQueue
 from tokdash.memory import release_memory
-from tokdash.settings import current_limits
+from tokdash.settings import current_limits, hosted_note
 
 CANCELLED_KEY = "td_heavy_cancelled"
 
@@ -32,6 +32,15 @@ def show_cancelled() -> None:
     label = st.session_state.pop(CANCELLED_KEY, None)
     if label:
         st.info(f"Cancelled: {label} left the line before it started.")
+
+
+def page_notes() -> None:
+    """What a page of heavy jobs says first: a job this session cancelled, and on a hosted demo
+    its bounds (`hosted_note`)."""
+    show_cancelled()
+    note = hosted_note(current_limits())
+    if note:
+        st.caption(note)
 
 
 @contextmanager

@@ -66,10 +66,12 @@ def _load_folder(folder: str, _mtime: float) -> CorpusStats:
 
 
 @st.cache_data(max_entries=8, ttl=TTL, show_spinner="Reading statistics ...")
-def _load_zip(data: bytes) -> CorpusStats:
+def _load_zip(_data: bytes, file_id: str) -> CorpusStats:
+    """The bundle in an uploaded zip, cached by the upload's id (hashing its bytes on every
+    rerun would cost more than the page)."""
     from tokdash.analysis.stats_io import load_bundle_zip
 
-    return load_bundle_zip(data, max_bytes=max(200_000_000, max_upload_bytes() * 10))
+    return load_bundle_zip(_data, max_bytes=max(200_000_000, max_upload_bytes() * 10))
 
 
 def key() -> str:
@@ -87,7 +89,7 @@ def selected_stats() -> CorpusStats | None:
     upload = st.session_state.get(ZIP_KEY)
     try:
         if upload is not None:
-            return _load_zip(upload.getvalue())
+            return _load_zip(upload.getvalue(), upload.file_id)
         folder = _folder()
         if folder:
             return _load_folder(folder, _mtime(folder))
