@@ -16,6 +16,10 @@ fits a lent machine's time; the CSV is rewritten after each row.
 
     python benchmarks/gpu_probe.py                                   # on a CUDA machine
     python benchmarks/gpu_probe.py --device cpu --presets tiny --prompt-len 32 --new-tokens 8
+    python benchmarks/gpu_probe.py --pack-cache .devcache   # llama2/llama3 for a lent machine
+
+A lent machine cannot fetch vocabularies: pack them here (``.devcache`` is git-ignored), carry
+that folder, and run there with ``TOKDASH_CACHE_DIR=.devcache``.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ def rates_for(vocabs: list[int], corpus: str) -> list[costmodel.TokenizerRate]:
 
                 docs = resolve_corpus(corpus).documents
                 (rate,) = costmodel.tokenizer_rates([load_catalog(NAMED[v])], docs)
-            except (TokdashError, OSError) as exc:
+            except (TokdashError, OSError, ImportError) as exc:
                 print(f"note: {NAMED[v]} not available here ({exc}); vocab-{v} has tokens/s only")
         out.append(rate)
     return out
@@ -82,7 +86,16 @@ def main() -> None:
     ap.add_argument("--budget-s", type=float, default=450.0, help="start nothing after this")
     ap.add_argument("--corpus", default="sample:python")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "gpu_probe.csv"))
+    ap.add_argument("--pack-cache", metavar="DIR", help="copy llama2/llama3 here, then stop")
     args = ap.parse_args()
+    if args.pack_cache:
+        from tokdash.tokenizers.catalog import CATALOG
+        from tokdash.tokenizers.sources import pack_cache
+
+        files = pack_cache([CATALOG[n] for n in NAMED.values()], Path(args.pack_cache))
+        size = sum(f.stat().st_size for f in files) / 2**20
+        print(f"packed {len(files)} files, {size:.1f} MiB, into {args.pack_cache}")
+        return
     t_start = time.perf_counter()
 
     device = probe.resolve_device(args.device)
@@ -92,8 +105,9 @@ def main() -> None:
     name = devices.device_name(device)
     spec = devices.spec_bandwidth_gb_s(name)
     bandwidth = probe.measure_bandwidth(device, dtype=args.dtype)
+    spec_text = f"spec {spec:,.0f} GB/s" if spec == spec else "no spec figure for it"
     print(f"{device}: {name}; measured {bandwidth / 1e9:,.0f} GB/s ({args.dtype}, 1 GiB), "
-          f"spec {spec:,.0f} GB/s", flush=True)  # fmt: skip
+          f"{spec_text}", flush=True)  # fmt: skip
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []

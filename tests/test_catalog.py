@@ -172,3 +172,31 @@ def test_fetch_writes_do_not_collide(tmp_path):
     data = target.read_bytes()
     assert len(data) == 100_000 and len(set(data)) == 1  # one writer's whole file
     assert [p.name for p in target.parent.iterdir()] == ["vocab.bin"]  # no temporary left
+
+
+def test_packed_cache_loads_elsewhere_without_the_converter(tmp_path, monkeypatch):
+    """What a lent GPU machine gets: llama2 (converted from GGUF) and llama3 packed into a
+    folder load from it alone, give the catalog's check ids, and need no ``gguf`` package."""
+    import sys
+
+    from tokdash.tokenizers.sources import cached_files, load_entry, pack_cache
+
+    entries = [CATALOG["llama2"], CATALOG["llama3"]]
+    written = pack_cache(entries, tmp_path / "pack")
+    assert len(written) == 2 and all(p.is_file() and p.stat().st_size > 0 for p in written)
+    monkeypatch.setenv("TOKDASH_CACHE_DIR", str(tmp_path / "pack"))
+    monkeypatch.setitem(sys.modules, "gguf", None)  # importing it now fails
+    monkeypatch.setitem(sys.modules, "tokdash.tokenizers.gguf_convert", None)
+    monkeypatch.delattr(sys.modules["tokdash.tokenizers"], "gguf_convert", raising=False)
+    for entry in entries:
+        assert cached_files(entry)[0].is_relative_to(tmp_path / "pack")
+        tok = load_entry(entry)
+        assert tuple(tok.encode(entry.check_text, add_special_tokens=entry.check_add_special)) == (
+            entry.check_ids
+        )
+    # an empty cache: nothing to pack, said plainly
+    monkeypatch.setenv("TOKDASH_CACHE_DIR", str(tmp_path / "empty"))
+    from tokdash.errors import TokenizerUnavailableError
+
+    with pytest.raises(TokenizerUnavailableError, match="llama2, llama3"):
+        pack_cache(entries, tmp_path / "pack2")

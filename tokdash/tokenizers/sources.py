@@ -100,14 +100,15 @@ def _derived_name(entry: CatalogEntry, suffix: str) -> str:
 
 
 def _gguf_converted(entry: CatalogEntry, progress: Progress | None) -> Path:
-    """The converted file for a GGUF entry (SentencePiece .model or tokenizer.json), cached."""
-    from tokdash.tokenizers import gguf_convert
-
+    """The converted file for a GGUF entry (SentencePiece .model or tokenizer.json), cached.
+    The converter (and its ``gguf`` package) is imported only when there is no cached file."""
     assert entry.source is not None
     for suffix in (".model", ".json"):
         cached = fetch.derived_path(_derived_name(entry, suffix))
         if cached.is_file():
             return cached
+    from tokdash.tokenizers import gguf_convert
+
     path = _fetch(entry.source, progress)
     if progress:
         progress(f"Converting {path.name} for {entry.id} (once) ...")
@@ -199,18 +200,58 @@ def load_entry(entry: CatalogEntry, progress: Progress | None = None) -> Tokeniz
     raise TokenizerLoadError(f"{entry.id}: unknown catalog format {entry.format!r}")
 
 
+def cached_files(entry: CatalogEntry) -> list[Path]:
+    """The files ``entry`` loads from when offline (empty when it is not cached): copied with
+    their paths under :func:`fetch.cache_dir` into another cache folder, they load there too."""
+    if entry.format in ("tiktoken", "p50k-derived"):
+        path = _tiktoken_cache_file(entry.tiktoken_name or entry.id)
+        return [path] if path.is_file() else []
+    if isinstance(entry.source, PaperFile):
+        local = _paper_local(entry.source)
+        return [local] if local is not None else []
+    if entry.format == "gguf":
+        for suffix in (".model", ".json"):
+            path = fetch.derived_path(_derived_name(entry, suffix))
+            if path.is_file():
+                return [path]
+        return []
+    assert entry.source is not None
+    member = fetch.cached_member(entry.source.package, entry.source.member)
+    return [member] if member is not None else []
+
+
+def pack_cache(entries: list[CatalogEntry], dest: Path) -> list[Path]:
+    """Copy what ``entries`` load from into ``dest``, laid out as a cache folder: with
+    ``TOKDASH_CACHE_DIR=dest`` they load offline on another machine (a lent GPU one), without
+    the ``gguf`` package or the downloads they were made from. Returns the files written."""
+    import shutil
+
+    missing = [e.id for e in entries if not cached_files(e)]
+    if missing:
+        raise TokenizerUnavailableError(
+            f"not cached here, nothing to pack: {', '.join(missing)} (run `tokdash fetch` first)"
+        )
+    root = fetch.cache_dir().resolve()
+    written = []
+    for entry in entries:
+        for path in cached_files(entry):
+            path = path.resolve()
+            if path.is_relative_to(root):
+                rel = path.relative_to(root)
+            elif entry.format in ("tiktoken", "p50k-derived"):  # the user's TIKTOKEN_CACHE_DIR
+                rel = Path("tiktoken") / path.name
+            else:  # a paper file from TOKDASH_PAPER_DIR: the cache's paper folder
+                rel = Path("paper") / path.name
+            target = Path(dest) / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            written.append(target)
+    return written
+
+
 def is_cached(entry: CatalogEntry) -> bool:
     """Whether ``entry`` loads without touching the network."""
-    if entry.format in ("tiktoken", "p50k-derived"):
-        return _tiktoken_cache_file(entry.tiktoken_name or entry.id).is_file()
-    if isinstance(entry.source, PaperFile):
-        return _paper_local(entry.source) is not None
-    if entry.format == "gguf":
-        return any(
-            fetch.derived_path(_derived_name(entry, s)).is_file() for s in (".model", ".json")
-        )
-    assert entry.source is not None
-    return fetch.cached_member(entry.source.package, entry.source.member) is not None
+    return bool(cached_files(entry))
 
 
 @dataclass(frozen=True)
