@@ -17,6 +17,41 @@ CORPUS_HELP = (
 TOKENIZER_HELP = "catalog id, tokenizer file/folder or hub:ORG/NAME (repeat for several)"
 
 
+def int_at_least(low: int, high: int | None = None):
+    """An argparse type: an integer in [low, high] (argparse prints the error and exits 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"at least {low:,}" if high is None else f"from {low:,} to {high:,}"
+            raise argparse.ArgumentTypeError(f"{value:,} is out of range: give a number {bounds}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def float_at_least(low: float, high: float | None = None):
+    """An argparse type: a finite number in [low, high]."""
+    import math
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value) or value < low or (high is not None and value > high):
+            bounds = f"at least {low:g}" if high is None else f"from {low:g} to {high:g}"
+            raise argparse.ArgumentTypeError(f"{text} is out of range: give a number {bounds}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
 def add_corpus_argument(p: argparse.ArgumentParser, *, required: bool = True, **kwargs) -> None:
     """``--corpus/-c`` with the shared help (``help_extra`` appends a sentence)."""
     extra = kwargs.pop("help_extra", "")
