@@ -5,6 +5,7 @@ def main() -> None:
     """Navigation, the shared sidebar, and the chosen page's run (timed)."""
     import streamlit as st
 
+    from tokdash.ui.guard import guarded
     from tokdash.ui.sidebar import render_sidebar
     from tokdash.ui.timing import timed_run
 
@@ -25,12 +26,12 @@ def main() -> None:
         st.Page("app_pages/paper_check.py", title="Paper check", icon=":material/article:"),
     ]
     pg = st.navigation(pages)
-    render_sidebar()
+    guarded(render_sidebar, "the sidebar")
     try:
         title = pg.title
     except AttributeError:  # app.py run bare (no Streamlit runtime): no page
         title = "?"
-    timed_run(title, pg.run)
+    timed_run(title, lambda: guarded(pg.run))
 
 
 # A worker process started with multiprocessing's "spawn" (the tree-sitter parse pool,

@@ -46,3 +46,19 @@ class NoGrammarError(TokdashError):
 
 class CodeParseError(TokdashError):
     """A document its language's grammar cannot parse (mostly ERROR nodes, or a parser failure)."""
+
+
+def is_rust_panic(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Rust panic surfaced by pyo3 (``pyo3_runtime.PanicException``: HF
+    tokenizers' regex engine giving up, tiktoken refusing a rank table). It derives from
+    BaseException, so ``except Exception`` does not catch it."""
+    return type(exc).__name__ == "PanicException"
+
+
+def unexpected_message(exc: BaseException) -> str:
+    """One line for a failure no check foresaw: its type and the first line of its message."""
+    if isinstance(exc, MemoryError):
+        return "ran out of memory: try a smaller corpus, fewer tokenizers or a smaller model"
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    kind = "the Rust library panicked" if is_rust_panic(exc) else type(exc).__name__
+    return f"unexpected failure ({kind}: {first})" if first else f"unexpected failure ({kind})"

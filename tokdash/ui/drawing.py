@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from tokdash.analysis import pretokenize
-from tokdash.errors import RegexError, RegexTimeoutError, TokdashError
+from tokdash.errors import RegexError, RegexTimeoutError, TokdashError, is_rust_panic
 from tokdash.tokenizers import Tokenizer
 from tokdash.ui.cache import TTL
 from tokdash.viz.render import render_chunks, render_spans
@@ -111,4 +111,8 @@ def encode_each(
             st.error(msg if msg.startswith(tok.id) else f"{tok.id}: {msg}")
         except Exception as exc:  # a backend failing on odd input must not kill the page
             st.error(f"{tok.id} could not encode this text ({type(exc).__name__}: {exc}).")
+        except BaseException as exc:
+            if not is_rust_panic(exc):
+                raise
+            st.error(f"{tok.id} could not encode this text (its Rust library panicked: {exc}).")
     return out
