@@ -14,22 +14,35 @@ from pathlib import Path
 from tokdash.errors import TokdashError
 
 
-def user_path(text: str | os.PathLike[str], what: str = "path") -> Path:
-    """``text`` as a Path, ``~`` expanded; TokdashError (naming ``what``) when it cannot be one."""
+def user_path(
+    text: str | os.PathLike[str], what: str = "path", error: type[TokdashError] = TokdashError
+) -> Path:
+    """``text`` as a Path, ``~`` expanded; ``error`` (naming ``what``) when it cannot be one."""
     raw = os.fspath(text)
     if not str(raw).strip():
-        raise TokdashError(f"{what}: the path is empty")
+        raise error(f"{what}: the path is empty")
     if "\x00" in str(raw):
-        raise TokdashError(f"{what} {shown(raw)}: a path cannot contain a NUL byte")
+        raise error(f"{what} {shown(raw)}: a path cannot contain a NUL byte")
     try:
         path = Path(raw).expanduser()
     except RuntimeError as exc:  # ~user with no such user, or no home directory
-        raise TokdashError(f"{what} {shown(raw)}: cannot expand '~' ({exc})") from None
+        raise error(f"{what} {shown(raw)}: cannot expand '~' ({exc})") from None
     try:
         path.exists()  # raises for a too-long name, a permission error on the way ...
     except OSError as exc:
-        raise TokdashError(f"{what} {shown(raw)}: {exc.strerror or exc}") from None
+        raise error(f"{what} {shown(raw)}: {exc.strerror or exc}") from None
     return path
+
+
+def resolved_or_raw(text: str) -> str:
+    """A typed folder made absolute ('' for none), or the text as typed when it cannot be a
+    path: the reader then says what is wrong with it, where the page shows errors."""
+    if not text:
+        return ""
+    try:
+        return str(user_path(text).resolve())
+    except (TokdashError, OSError, RuntimeError):
+        return text
 
 
 def writable_file(text: str | os.PathLike[str], what: str = "output file") -> Path:

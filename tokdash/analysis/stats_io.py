@@ -30,6 +30,7 @@ import pandas as pd
 from tokdash.analysis.counts import SparseCounts
 from tokdash.analysis.stats import TEXT_FIELDS, CorpusStats, TokenizerStats
 from tokdash.errors import TokdashError
+from tokdash.paths import user_path
 
 FORMAT = "tokdash-stats"
 VERSION = 1
@@ -43,8 +44,12 @@ class StatsBundleError(TokdashError):
 
 
 def is_bundle(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a folder holding a bundle's ``stats.json``."""
-    return (Path(path) / "stats.json").is_file()
+    """Whether ``path`` is a folder holding a bundle's ``stats.json`` (False for a path that
+    cannot be one: a name too long, a NUL byte)."""
+    try:
+        return (Path(path) / "stats.json").is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def save_stats(stats: CorpusStats, folder: str | os.PathLike[str]) -> Path:
@@ -124,7 +129,7 @@ def _write(stats: CorpusStats, out: Path) -> None:
 def load_stats(folder: str | os.PathLike[str]) -> CorpusStats:
     """The bundle in ``folder`` (or in ``folder/bundle``); `StatsBundleError` when it is not
     one, with what is wrong."""
-    folder = Path(folder).expanduser()
+    folder = user_path(folder, "statistics folder", StatsBundleError)
     if not is_bundle(folder) and is_bundle(folder / "bundle"):
         folder = folder / "bundle"
     if not folder.is_dir():

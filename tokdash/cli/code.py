@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-from tokdash.cli.common import TOKENIZER_HELP, add_corpus_argument, progress, write_csv
+from tokdash.cli.common import (
+    TOKENIZER_HELP,
+    add_corpus_argument,
+    check_output_files,
+    int_at_least,
+    progress,
+    write_csv,
+)
 
 
 def _corpus(spec: str, languages: list[str] | None):
@@ -26,6 +33,7 @@ def cmd_code_metrics(args: argparse.Namespace) -> int:
     from tokdash.analysis.code_compare import code_counts, code_table, parse_corpus, worst_table
     from tokdash.tokenizers import get_tokenizer
 
+    check_output_files(args, "out", "worst")
     toks = [get_tokenizer(t, progress=progress) for t in dict.fromkeys(args.tokenizer)]
     corpus = _corpus(args.corpus, args.language)
     parsed = parse_corpus(corpus.documents)
@@ -53,6 +61,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from tokdash.analysis.vocab_audit import audit_summary, audit_table, audit_vocabulary
     from tokdash.tokenizers import get_tokenizer
 
+    check_output_files(args, "out", "summary")
     toks = [get_tokenizer(t, progress=progress) for t in dict.fromkeys(args.tokenizer)]
     corpus = _corpus(args.corpus, None) if args.corpus else None
     pairs = []
@@ -93,7 +102,9 @@ def register(sub) -> None:
     p.add_argument("--out", "-o", default="-", help="CSV path for the table ('-': stdout)")
     p.add_argument("--language", action="append", help="keep only these languages (repeatable)")
     p.add_argument("--worst", metavar="CSV", help="also write the most fragmented identifiers")
-    p.add_argument("--top", type=int, default=10, help="identifiers per tokenizer in --worst")
+    p.add_argument(
+        "--top", type=int_at_least(1), default=10, help="identifiers per tokenizer in --worst"
+    )
     p.set_defaults(func=cmd_code_metrics)
 
     a = sub.add_parser(

@@ -52,6 +52,17 @@ def float_at_least(low: float, high: float | None = None):
     return parse
 
 
+def check_output_files(args: argparse.Namespace, *options: str) -> None:
+    """The CSV files ``options`` name (attribute names; '-' is stdout), checked before the
+    command's work: a folder, a missing or unwritable place would otherwise fail at the end."""
+    from tokdash.paths import writable_file
+
+    for option in options:
+        value = getattr(args, option, None)
+        if value and value != "-":
+            writable_file(value, f"--{option.replace('_', '-')}")
+
+
 def add_corpus_argument(p: argparse.ArgumentParser, *, required: bool = True, **kwargs) -> None:
     """``--corpus/-c`` with the shared help (``help_extra`` appends a sentence)."""
     extra = kwargs.pop("help_extra", "")

@@ -15,7 +15,15 @@ from pathlib import Path
 from tokdash.analysis.compare import COMPARE_COLUMNS
 from tokdash.analysis.engine_choice import MODES
 from tokdash.analysis.stats import DEFAULT_SAMPLE_SIZE
-from tokdash.cli.common import TOKENIZER_HELP, add_corpus_argument, progress, write_csv
+from tokdash.cli.common import (
+    TOKENIZER_HELP,
+    add_corpus_argument,
+    check_output_files,
+    float_at_least,
+    int_at_least,
+    progress,
+    write_csv,
+)
 from tokdash.scale.jobs import EXECUTORS
 
 
@@ -112,8 +120,43 @@ def _load(args):
     return toks, base
 
 
+#: Slurm's --time formats: minutes, minutes:seconds, hours:minutes:seconds, days-hours,
+#: days-hours:minutes, days-hours:minutes:seconds.
+SLURM_TIME = r"\d+(:\d{1,2}){0,2}|\d+-\d{1,2}(:\d{1,2}){0,2}"
+
+
+def check_outputs(args: argparse.Namespace, *, stats_dir: bool = True) -> None:
+    """Every place the run will write, checked before it encodes anything (a bad one found at
+    the end would lose the work)."""
+    from tokdash.paths import writable_dir
+
+    check_output_files(args, "out", "per_document", "vocab", "skipped")
+    if stats_dir and getattr(args, "stats_dir", None):
+        writable_dir(args.stats_dir, "--stats-dir")
+
+
+def check_scale_options(args: argparse.Namespace) -> None:
+    """The corpus-scale options that argparse cannot judge alone."""
+    import re
+
+    from tokdash.errors import TokdashError
+
+    cores = os.cpu_count() or 1
+    if args.executor == "local" and args.workers > max(64, 4 * cores):
+        raise TokdashError(
+            f"--workers {args.workers:,} would start that many processes on this machine "
+            f"({cores} cores); use at most {max(64, 4 * cores)}, or --executor slurm/ray"
+        )
+    if args.executor == "slurm" and not re.fullmatch(SLURM_TIME, args.time.strip()):
+        raise TokdashError(
+            f"--time {args.time!r} is not a Slurm time limit (e.g. 90, 02:00:00 or 1-12:00:00)"
+        )
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compression and vocabulary numbers of tokenizers on a corpus, as CSV."""
+    check_outputs(args)
+    check_scale_options(args)
     if _builtin(args.corpus):
         toks, base = _load(args)
         shown, base_id = [t.id for t in toks], base.id if base else None
@@ -177,7 +220,7 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skipped", metavar="CSV", help="also write the skipped records and why")
     p.add_argument(
         "--alpha",
-        type=float,
+        type=float_at_least(0.0),
         default=2.5,
         help="Renyi efficiency order (compare: default 2.5; report: the one compare used)",
     )
@@ -220,23 +263,33 @@ def register(sub) -> None:
     g.add_argument("--executor", choices=EXECUTORS, default="local", help="default: local")
     g.add_argument(
         "--workers",
-        type=int,
+        type=int_at_least(1),
         default=max(1, os.cpu_count() or 1),
         help="processes (local) or concurrent tasks (slurm, ray); default: the number of cores",
     )
-    g.add_argument("--tasks", type=int, help="pieces the corpus is split into (default: workers)")
-    g.add_argument("--threads", type=int, default=1, help="encoder threads per worker (default 1)")
+    g.add_argument(
+        "--tasks", type=int_at_least(1), help="pieces the corpus is split into (default: workers)"
+    )
+    g.add_argument(
+        "--threads", type=int_at_least(1), default=1, help="encoder threads per worker (default 1)"
+    )
     g.add_argument(
         "--sample-size",
-        type=int,
+        type=int_at_least(0),
         default=DEFAULT_SAMPLE_SIZE,
         help=f"documents kept for per-document rows (default {DEFAULT_SAMPLE_SIZE:,})",
     )
-    g.add_argument("--seed", type=int, default=0, help="seed of the document sample (default 0)")
+    g.add_argument(
+        "--seed", type=int_at_least(0), default=0, help="seed of the document sample (default 0)"
+    )
     g.add_argument("--partition", help="Slurm partition")
     g.add_argument("--time", default="02:00:00", help="Slurm time limit (default 02:00:00)")
-    g.add_argument("--cpus-per-task", type=int, default=1, help="Slurm/Ray CPUs per task")
-    g.add_argument("--mem-per-cpu", type=float, default=2.0, help="Slurm/Ray GB per CPU")
+    g.add_argument(
+        "--cpus-per-task", type=int_at_least(1), default=1, help="Slurm/Ray CPUs per task"
+    )
+    g.add_argument(
+        "--mem-per-cpu", type=float_at_least(0.01), default=2.0, help="Slurm/Ray GB per CPU"
+    )
     g.add_argument("--venv", help="Slurm: virtual environment to activate on the nodes")
     g.add_argument(
         "--dry-run", action="store_true", help="Slurm: write the launch script, do not submit"

@@ -41,10 +41,11 @@ def load_check_tokenizers(progress) -> tuple[list, list[str]]:
 
 def cmd_paper_check(args: argparse.Namespace) -> int:
     """Encode the corpus with Llama 2, cl100k_base and the paper's tokenizers; write findings."""
-    from tokdash.cli.common import progress, write_csv
+    from tokdash.cli.common import check_output_files, progress, write_csv
     from tokdash.corpus import resolve_corpus
     from tokdash.paper import replication
 
+    check_output_files(args, "out", "points")
     corpus = resolve_corpus(args.corpus)
     toks, skipped = load_check_tokenizers(progress)
     for msg in skipped:

@@ -4,7 +4,6 @@ without encoding anything (byte-identical to what ``compare`` wrote for the same
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from tokdash.cli.common import progress
 
@@ -13,24 +12,42 @@ def load_or_merge(stats_dir: str):
     """The bundle of ``stats_dir``, merging its task files first when no bundle is there yet
     (a Slurm or interrupted run)."""
     from tokdash.analysis.stats_io import is_bundle, load_stats
+    from tokdash.paths import user_path
     from tokdash.scale.jobs import merge_tasks
 
-    folder = Path(stats_dir).expanduser()
+    folder = user_path(stats_dir, "--stats-dir")
     if is_bundle(folder) or is_bundle(folder / "bundle"):
         return load_stats(folder)
     return merge_tasks(folder)
 
 
+def recorded_alpha(meta: dict) -> float:
+    """The Rényi order ``compare`` recorded in the statistics; 2.5 (said) when the record is
+    not one (a hand-edited or damaged stats.json)."""
+    import math
+
+    value = meta.get("alpha", 2.5)
+    try:
+        alpha = float(value)
+    except (TypeError, ValueError):
+        alpha = float("nan")
+    if math.isfinite(alpha) and alpha >= 0:
+        return alpha
+    progress(f"these statistics record alpha={value!r}, not an order >= 0: using 2.5 (--alpha)")
+    return 2.5
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Rebuild the CSVs from statistics."""
-    from tokdash.cli.compare import write_outputs
+    from tokdash.cli.compare import check_outputs, write_outputs
     from tokdash.errors import TokdashError
     from tokdash.scale.report import describe
 
+    check_outputs(args, stats_dir=False)
     stats = load_or_merge(args.stats_dir)
     progress(describe(stats))
     if args.alpha is None:  # the order compare used
-        args.alpha = float(stats.meta.get("alpha", 2.5))
+        args.alpha = recorded_alpha(stats.meta)
     if args.base is not None:
         if args.base and args.base not in stats.tokenizers:
             raise TokdashError(

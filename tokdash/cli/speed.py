@@ -6,7 +6,12 @@ import argparse
 
 import pandas as pd
 
-from tokdash.cli.common import TOKENIZER_HELP, add_corpus_argument
+from tokdash.cli.common import (
+    TOKENIZER_HELP,
+    add_corpus_argument,
+    check_output_files,
+    int_at_least,
+)
 from tokdash.errors import TokdashError
 from tokdash.speed import costmodel
 from tokdash.speed.decode import DECODE_MODES
@@ -32,6 +37,11 @@ def cmd_speed(args: argparse.Namespace) -> int:
     from tokdash.settings import current_limits
     from tokdash.speed import probe
 
+    check_output_files(args, "out")
+    if args.checkpoint and not args.checkpoint.startswith("hub:"):
+        from tokdash.paths import user_path
+
+        user_path(args.checkpoint, "--checkpoint")  # before the corpus is measured
     limits = current_limits()
     if args.threads:
         import torch
@@ -72,6 +82,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     """Parameters, FLOPs and memory over vocabulary sizes; effective context per tokenizer."""
     from tokdash.cli.common import write_csv
 
+    check_output_files(args, "out", "context_out")
     shape = costmodel.get_preset(args.model_preset)
     vocabs = args.vocab or list(costmodel.VOCAB_SWEEP)
     table = pd.DataFrame(costmodel.vocab_sweep(shape, vocabs, args.context, args.dtype))
@@ -143,7 +154,9 @@ def register(sub) -> None:
     p.add_argument("--new-tokens", type=int, default=64, help="generated tokens (default 64)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs (median; default 5)")
     p.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: default)")
+    p.add_argument(
+        "--threads", type=int_at_least(0), default=0, help="CPU threads for torch (0: default)"
+    )
     p.set_defaults(func=_with_dtype(cmd_speed, gpu="bfloat16", cpu="float32"))
 
     p = sub.add_parser(
@@ -154,11 +167,20 @@ def register(sub) -> None:
         "bytes and lines of code an N-token window holds and the KV cache per 1,000 lines.",
     )
     _common(p)
-    p.add_argument("--vocab", type=int, action="append", help="vocabulary sizes (repeatable)")
-    p.add_argument("--context", type=int, default=2048, help="tokens of context (default 2048)")
+    p.add_argument(
+        "--vocab",
+        type=int_at_least(1, 10_000_000),
+        action="append",
+        help="vocabulary sizes (repeatable)",
+    )
+    p.add_argument(
+        "--context", type=int_at_least(1), default=2048, help="tokens of context (default 2048)"
+    )
     p.add_argument("--tokenizer", "-t", action="append", help="for the effective context")
     add_corpus_argument(p, required=False, help_extra=_MEASURED_ON)
-    p.add_argument("--window", type=int, default=8192, help="window in tokens (default 8192)")
+    p.add_argument(
+        "--window", type=int_at_least(1), default=8192, help="window in tokens (default 8192)"
+    )
     p.add_argument("--context-out", metavar="CSV", help="write the effective-context table")
     p.set_defaults(func=_with_dtype(cmd_cost, gpu="bfloat16", cpu="bfloat16"))
 

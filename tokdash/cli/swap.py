@@ -5,8 +5,24 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tokdash.cli.common import add_corpus_argument
+from tokdash.cli.common import add_corpus_argument, check_output_files, int_at_least
 from tokdash.errors import TokdashError
+from tokdash.paths import user_path
+
+
+def refuse_overwrite(new, folder: Path) -> None:
+    """The candidate's tokenizer file goes beside the embeddings: refuse a folder that already
+    holds a different file of that name (a checkpoint's own tokenizer.json, say), before any
+    work."""
+    from tokdash.transfer import swap_io
+
+    name, data = swap_io.tokenizer_file(new)
+    there = folder / name
+    if there.is_file() and there.read_bytes() != data:
+        raise TokdashError(
+            f"{there} exists and is not {new.id}'s: --save-embeddings writes {name} beside the "
+            "embeddings, so give a path in a new folder (a checkpoint's own tokenizer is kept)"
+        )
 
 
 def cmd_swap(args: argparse.Namespace) -> int:
@@ -21,12 +37,15 @@ def cmd_swap(args: argparse.Namespace) -> int:
 
     if args.save_embeddings and not (args.checkpoint or args.model_preset):
         raise TokdashError("--save-embeddings needs --checkpoint DIR or --model-preset NAME")
-    if args.checkpoint and not Path(args.checkpoint).expanduser().exists():
+    if args.checkpoint and not user_path(args.checkpoint, "--checkpoint").exists():
         raise TokdashError(f"{args.checkpoint}: no such checkpoint file or folder")
+    check_output_files(args, "out", "overlap", "save_embeddings")
     old = get_tokenizer(args.current, progress=progress)
     new = get_tokenizer(args.candidate, progress=progress)
     if old.id == new.id:
         raise TokdashError("--from and --to name the same tokenizer: nothing to swap")
+    if args.save_embeddings:
+        refuse_overwrite(new, user_path(args.save_embeddings).parent)
     corpus = resolve_corpus(args.corpus)
     progress(f"corpus {corpus.name}: {len(corpus.documents)} documents, {corpus.n_bytes:,} bytes")
     cmp = run_comparison([old, new], corpus.documents, old, progress=lambda m, _f: progress(m))
@@ -81,7 +100,9 @@ def register(sub) -> None:
     p.add_argument("--to", dest="candidate", required=True, help="the candidate tokenizer")
     add_corpus_argument(p)
     p.add_argument("--out", "-o", default="-", help="CSV path for the gain table ('-': stdout)")
-    p.add_argument("--context", type=int, default=4096, help="context window in tokens (4096)")
+    p.add_argument(
+        "--context", type=int_at_least(1), default=4096, help="context window in tokens (4096)"
+    )
     p.add_argument("--overlap", metavar="CSV", help="also write the pieces histogram")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--checkpoint", metavar="DIR", help="local safetensors checkpoint")

@@ -29,6 +29,7 @@ from tokdash.corpus.documents import (
     skip_dir,
 )
 from tokdash.errors import CorpusError
+from tokdash.paths import user_path
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_corpora"
 
@@ -210,7 +211,7 @@ def resolve_corpus(spec: str, *, allow_paths: bool = True) -> Corpus:
             "choose a sample corpus or upload files"
         )
     else:
-        path = Path(spec).expanduser() if spec else None
+        path = user_path(spec, "corpus", CorpusError) if spec else None
         if path is None or not path.exists():
             names = ", ".join(["sample", *(f"sample:{s}" for s in samples[1:])])
             raise CorpusError(

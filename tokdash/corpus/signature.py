@@ -17,16 +17,19 @@ def folder_signature(path: str | os.PathLike[str]) -> tuple[int, int, int]:
     reports that case).
     """
     root = Path(path)
-    if root.is_file():
-        st = root.stat()
-        return 1, st.st_size, st.st_mtime_ns
+    try:
+        if root.is_file():
+            st = root.stat()
+            return 1, st.st_size, st.st_mtime_ns
+    except (OSError, ValueError):  # a name too long, a NUL byte: the reader says what is wrong
+        return 0, 0, 0
     files = size = newest = 0
     stack = [root]
     while stack:
         folder = stack.pop()
         try:
             entries = list(os.scandir(folder))
-        except OSError:
+        except (OSError, ValueError):
             continue
         for entry in entries:
             try:

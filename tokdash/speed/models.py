@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tokdash.errors import TokdashError
+from tokdash.paths import user_path
 from tokdash.settings import LOCAL, Limits
 from tokdash.speed import costmodel
 from tokdash.speed.costmodel import ModelShape
@@ -157,7 +158,7 @@ def load_checkpoint(
     refused when ``limits.local_paths`` is off."""
     if not limits.local_paths:
         raise TokdashError("the hosted demo does not read local folders: use a preset shape")
-    path = Path(folder).expanduser()
+    path = user_path(folder, "checkpoint")
     if not path.is_dir():
         raise TokdashError(f"{folder} is not a folder (a checkpoint folder has config.json)")
     if not (path / "config.json").is_file():

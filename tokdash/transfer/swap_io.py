@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from tokdash.errors import TokdashError
+from tokdash.paths import user_path
 from tokdash.settings import LOCAL, Limits
 from tokdash.tokenizers import Tokenizer
 from tokdash.transfer import fvt
@@ -83,7 +84,7 @@ def read_checkpoint(path: str | Path, vocab_size: int, *, limits: Limits = LOCAL
 
     if not limits.local_paths:
         raise TokdashError("the hosted demo does not read local checkpoints: use a preset shape")
-    path = Path(path).expanduser()
+    path = user_path(path, "checkpoint")
     found: dict[str, tuple[Path, str]] = {}
     for f in _safetensors_files(path):
         try:

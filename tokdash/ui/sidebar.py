@@ -9,6 +9,7 @@ from streamlit.errors import StreamlitAPIException
 
 from tokdash import corpus as corpus_lib
 from tokdash.errors import TokdashError
+from tokdash.paths import resolved_or_raw
 from tokdash.settings import DEFAULT_TOKENIZERS, current_limits, max_upload_bytes
 from tokdash.tokenizers import Tokenizer, load_path
 from tokdash.tokenizers.catalog import CATALOG, ENTRIES, PAPER_BASE
@@ -291,7 +292,7 @@ def corpus_key() -> str:
 def folder_path() -> str:
     """The typed folder, resolved ('' when none)."""
     path = (st.session_state.get("td_corpus_folder") or "").strip()
-    return str(Path(path).expanduser().resolve()) if path else ""
+    return resolved_or_raw(path)
 
 
 def selected_tokenizer_ids() -> list[str]:

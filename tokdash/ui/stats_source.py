@@ -11,6 +11,7 @@ import streamlit as st
 
 from tokdash.analysis.stats import CorpusStats
 from tokdash.errors import TokdashError
+from tokdash.paths import resolved_or_raw
 from tokdash.settings import current_limits, max_upload_bytes
 from tokdash.ui.cache import TTL
 
@@ -45,7 +46,7 @@ def picker() -> None:
 
 def _folder() -> str:
     path = (st.session_state.get(FOLDER_KEY) or "").strip()
-    return str(Path(path).expanduser().resolve()) if path else ""
+    return resolved_or_raw(path)
 
 
 def _mtime(folder: str) -> float:
@@ -54,7 +55,7 @@ def _mtime(folder: str) -> float:
     root = Path(folder) if is_bundle(folder) else Path(folder) / "bundle"
     try:
         return os.stat(root / "stats.json").st_mtime
-    except OSError:
+    except (OSError, ValueError):
         return 0.0
 
 
