@@ -255,6 +255,12 @@ def load_bundle_zip(data: bytes, *, max_bytes: int = MAX_ZIP_BUNDLE_BYTES) -> Co
             raise StatsBundleError(
                 f"the bundle unpacks to {total / 1e6:.0f} MB (limit {max_bytes / 1e6:.0f} MB)"
             )
-        for name in FILES:
-            (Path(tmp) / name).write_bytes(zf.read(members[name]))
-        return load_stats(tmp)
+        try:
+            for name in FILES:
+                (Path(tmp) / name).write_bytes(zf.read(members[name]))
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a bad CRC, a truncated member
+            raise StatsBundleError(f"the zip is damaged: {exc}") from None
+        try:
+            return load_stats(tmp)
+        except StatsBundleError as exc:  # it names the temporary folder, not the upload
+            raise StatsBundleError(str(exc).replace(str(tmp), "the zip")) from None
