@@ -14,6 +14,9 @@ after t in total, not per match); time the caller spends between two matches doe
 ``split`` therefore also checks a wall-clock deadline every ``_BATCH`` matches, so a call is bounded
 by about ``timeout`` whatever the pattern (measured: 2.001 s for ``(a|aa)+$`` on "a"*40+"b").
 Note that ``regex`` defuses the textbook ``(a+)+$``: it finishes in under a millisecond.
+
+Counted repeats are checked before compiling (`tokdash.analysis.regex_repeats`): ``regex``
+unrolls them, and ``a{99999999}`` takes gigabytes.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import NamedTuple
 
 import regex
 
+from tokdash.analysis.regex_repeats import check_repeats
 from tokdash.errors import RegexError, RegexTimeoutError
 
 #: Longest pattern accepted from a user (a hosted-demo guard, far above any real pattern).
@@ -195,6 +199,7 @@ def compile_pattern(pattern: str) -> regex.Pattern:
             f"Pattern is {len(pattern):,} characters long; the limit is {MAX_PATTERN_CHARS:,}."
         )
     try:
+        check_repeats(pattern)
         compiled = regex.compile(pattern)
     except regex.error as exc:
         pos = exc.pos if exc.pos is not None else len(pattern)

@@ -7,21 +7,27 @@ import re
 import tempfile
 from pathlib import Path
 
-from tokdash.cli.common import add_corpus_argument
+from tokdash.cli.common import add_corpus_argument, float_at_least, int_at_least
 from tokdash.errors import TokdashError
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
 
 
 def parse_bytes(text: str) -> int | None:
-    """``"10MB"`` -> 10_000_000, ``"500k"`` -> 500_000, ``"none"``/``"0"`` -> None (all)."""
-    if text.strip().lower() in ("none", "all", "0", ""):
+    """``"10MB"`` -> 10_000_000, ``"500k"`` -> 500_000; ``"none"``, ``"all"`` or a size of 0
+    (``"0"``, ``"0MB"``) -> None: no budget, all the training text (said in ``--help``).
+    A negative or unreadable size is a `TokdashError`."""
+    if text.strip().lower() in ("none", "all"):
         return None
     m = _SIZE.match(text)
     if not m:
-        raise TokdashError(f"bad byte budget {text!r}: write e.g. 10MB, 500kB, 2000000 or none")
+        raise TokdashError(
+            f"bad byte budget {text!r}: write a size such as 10MB, 500kB or 2000000, or none "
+            "(0 also means none: all the training text)"
+        )
     scale = {"": 1, "k": 1_000, "m": 1_000_000, "g": 1_000_000_000}[m.group(2).lower()]
-    return int(float(m.group(1)) * scale)
+    value = float(m.group(1))
+    return None if value == 0 else int(value * scale)
 
 
 def _template(args: argparse.Namespace):
@@ -54,12 +60,32 @@ def _corpus(args: argparse.Namespace):
 
 
 def _baselines(args: argparse.Namespace):
+    """The NSL base and the baselines, loaded now: a bad name fails before any training."""
     from tokdash.cli.common import progress
     from tokdash.tokenizers import get_tokenizer
 
-    base = get_tokenizer(args.base, progress=progress) if args.base else None
-    specs = list(dict.fromkeys(args.baseline or ([args.base] if args.base else [])))
+    for spec in args.baseline or ():
+        if not spec.strip():
+            raise TokdashError(
+                "--baseline is empty: give a catalog id, a tokenizer file or folder, or "
+                "hub:ORG/NAME (leave the option out to measure only the base)"
+            )
+    base = get_tokenizer(args.base, progress=progress) if args.base.strip() else None
+    specs = list(dict.fromkeys(args.baseline or ([args.base] if base else [])))
     return [get_tokenizer(s, progress=progress) for s in specs], base
+
+
+def _outputs(args: argparse.Namespace, folders: dict[str, str | None]) -> dict:
+    """Every output place of the command checked now, before any training: the CSV files
+    (``-o``/``--out``, ``--gains``) and ``folders`` (option -> folder or None); the checked
+    folders as Paths."""
+    from tokdash.paths import writable_dir, writable_file
+
+    if args.out != "-":
+        writable_file(args.out, "--out")
+    if getattr(args, "gains", None) and args.gains != "-":
+        writable_file(args.gains, "--gains")
+    return {opt: writable_dir(v, opt) for opt, v in folders.items() if v is not None}
 
 
 _LAST_REPORT = [0.0]
@@ -96,16 +122,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     limits = current_limits()
     check_config(config, limits)
+    if args.tiktoken and (config.resolved_pattern() is None or config.digits != "regex"):
+        raise TokdashError(
+            "--tiktoken needs a plain pre-tokenization regex (not identity, no --digits split): "
+            "a .tiktoken file carries no pre-tokenizer; leave --tiktoken out and use the "
+            "tokenizer.json"
+        )
+    out_dir = _outputs(args, {"--out-dir": args.out_dir})["--out-dir"]
+    baselines, base = _baselines(args)
+    if args.extend:
+        from tokdash.tokenizers import get_tokenizer
+
+        start = get_tokenizer(args.extend, progress=progress)
     corpus = _corpus(args)
     split, texts, mix, estimate = prepare(config, corpus.documents, limits)
     progress(
         f"split: {len(split.train)} training / {len(split.held_out)} held-out documents; "
         f"training on {int(mix['train_bytes'].sum()):,} bytes (estimate ~{estimate:.1f} s)"
     )
-    baselines, base = _baselines(args)
     if args.extend:
-        return _extend(args, texts, split, base)
-    result = train_texts(config, texts, args.out_dir, progress=_report, mix=mix, limits=limits)
+        return _extend(args, start, texts, split, out_dir)
+    result = train_texts(config, texts, out_dir, progress=_report, mix=mix, limits=limits)
     progress(
         f"trained {result.tokenizer.id}: vocab {result.tokenizer.vocab_size:,} in "
         f"{result.seconds:.2f} s ({result.mb_per_s:.2f} MB/s); saved {result.path}"
@@ -123,18 +160,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _extend(args: argparse.Namespace, texts, split, base) -> int:
+def _extend(args: argparse.Namespace, start, texts, split, out_dir: Path) -> int:
     from tokdash.cli.common import progress, write_csv
     from tokdash.settings import current_limits
-    from tokdash.tokenizers import get_tokenizer
     from tokdash.training.extend import extend_tokenizer, extension_table
 
-    start = get_tokenizer(args.extend, progress=progress)
     result = extend_tokenizer(
         start,
         texts,
         args.new_tokens,
-        args.out_dir,
+        out_dir,
         min_frequency=args.min_frequency,
         name=args.name,
         progress=_report,
@@ -171,12 +206,13 @@ def cmd_train_sweep(args: argparse.Namespace) -> int:
     limits = current_limits()
     for cfg in configs:
         check_config(cfg, limits)
+    save_dir = _outputs(args, {"--save-dir": args.save_dir}).get("--save-dir")
+    baselines, base = _baselines(args)
     corpus = _corpus(args)
     _, _, estimate = plan(configs, corpus.documents, limits)
     progress(f"{len(configs)} tokenizers to train (estimate ~{estimate:.0f} s)")
-    baselines, base = _baselines(args)
     with tempfile.TemporaryDirectory(prefix="tokdash-sweep-") as tmp:
-        out_dir = Path(args.save_dir) if args.save_dir else Path(tmp)
+        out_dir = save_dir or Path(tmp)
         sweep = run_sweep(
             configs,
             corpus.documents,
@@ -210,20 +246,23 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--byte-budget",
         default="10MB",
-        help="training bytes at most, e.g. 10MB, 500kB, none (default 10MB)",
+        help="training bytes at most, e.g. 10MB, 500kB (at least 1kB); none or 0: no budget, "
+        "all the training text (default 10MB)",
     )
-    p.add_argument("--min-frequency", type=int, default=2, help="min pair count for a merge")
-    p.add_argument("--max-token-length", type=int, help="longest token in characters")
+    p.add_argument(
+        "--min-frequency", type=int_at_least(1), default=2, help="min pair count for a merge"
+    )
+    p.add_argument("--max-token-length", type=int_at_least(1), help="longest token in characters")
     p.add_argument(
         "--held-out",
-        type=float,
+        type=float_at_least(0.001, 0.999),
         default=0.2,
         help="share of each language's documents held out for measuring (default 0.2)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the held-out split")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the held-out split")
     p.add_argument(
         "--identity-piece",
-        type=int,
+        type=int_at_least(0),
         default=4096,
         help="Identity only: cut documents into pieces of at most N characters (0: whole)",
     )
@@ -240,8 +279,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 def register(sub) -> None:
     """Add the ``train`` and ``train-sweep`` subcommands."""
     from tokdash.analysis.pretokenize import PATTERNS
+    from tokdash.training.extend import MAX_NEW_TOKENS
 
     regexes = [*PATTERNS, "custom"]
+    vocab = int  # check_config explains the floor (the byte alphabet) and the limit in one line
     p = sub.add_parser(
         "train",
         help="train one byte-level BPE on a corpus, save tokenizer.json, measure it held-out",
@@ -250,14 +291,19 @@ def register(sub) -> None:
         "--new-tokens tokens learnt on the corpus to a tiktoken-form catalog tokenizer instead.",
     )
     _common(p)
-    p.add_argument("--vocab-size", type=int, default=32_000, help="target vocabulary size")
+    p.add_argument("--vocab-size", type=vocab, default=32_000, help="target vocabulary size")
     p.add_argument("--regex", choices=regexes, default="gpt4", help="pre-tokenization regex")
     p.add_argument("--mix", help="data mix, e.g. python=70,english=30 (default: the corpus)")
     p.add_argument("--name", help="the tokenizer's id (default: from the knobs)")
     p.add_argument("--out-dir", default="trained", help="folder for <id>/tokenizer.json")
     p.add_argument("--tiktoken", action="store_true", help="also write a .tiktoken rank file")
     p.add_argument("--extend", metavar="BASE", help="extend this tokenizer instead (e.g. gpt2)")
-    p.add_argument("--new-tokens", type=int, default=1000, help="tokens to add with --extend")
+    p.add_argument(
+        "--new-tokens",
+        type=int_at_least(1, MAX_NEW_TOKENS),
+        default=1000,
+        help="tokens to add with --extend",
+    )
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
@@ -267,7 +313,7 @@ def register(sub) -> None:
         "knobs, training time and the columns of `compare`, all on the same held-out documents.",
     )
     _common(p)
-    p.add_argument("--vocab-size", type=int, action="append", help="repeat (default 16000)")
+    p.add_argument("--vocab-size", type=vocab, action="append", help="repeat (default 16000)")
     p.add_argument("--regex", choices=regexes, action="append", help="repeat (default gpt4)")
     p.add_argument("--mix", action="append", help="repeat; e.g. python=70,english=30 or corpus")
     p.add_argument("--save-dir", help="keep the trained tokenizer.json files here")

@@ -11,11 +11,14 @@ runs past ``limits.train_seconds``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from tokdash.analysis.pretokenize import compile_pattern, get_pattern
-from tokdash.errors import RegexError, TokdashError
+from tokdash.errors import RegexError, TokdashError, is_rust_panic
 from tokdash.settings import LOCAL, Limits
 from tokdash.training.data import mix_label
 
@@ -29,6 +32,8 @@ REGEX_S_PER_MB = 0.8
 IDENTITY_S_PER_MB = 3.0
 IDENTITY_LENGTH_S_PER_MB = 3.0
 _FIXED_S = 0.2
+#: A tokenizer name: it becomes a folder name under the output folder.
+_NAME = re.compile(r"[\w+\-][\w.+\-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,13 @@ def check_config(config: TrainConfig, limits: Limits = LOCAL) -> None:
     pattern = config.resolved_pattern()
     if pattern is not None:
         hf_regex(pattern)
+        if config.regex == "custom":
+            check_backtracking(pattern)
+    if config.name is not None and not _NAME.fullmatch(config.name):
+        raise TokdashError(
+            f"tokenizer name {config.name!r}: use letters, digits and . _ + - only (it names a "
+            "folder), not starting with a dot"
+        )
     if config.identity_piece is not None and config.identity_piece < 64:
         raise TokdashError("the Identity piece length must be at least 64 characters (or none)")
 
@@ -139,6 +151,77 @@ def hf_regex(pattern: str):
         return Regex(pattern)
     except Exception as exc:  # Oniguruma rejects some syntax the regex module accepts
         raise RegexError(f"the HF trainer's regex engine rejects this pattern: {exc}") from None
+
+
+#: What to do about a pattern the HF trainer's regex engine gives up on.
+BACKTRACK_ADVICE = "simplify it, e.g. avoid nested quantifiers like (a+)+"
+#: Runs of common characters, each ended by a character the run's pattern may not take: a
+#: pattern with nested quantifiers (``(a+)+$``, ``(\w+\s?)+$``) makes Oniguruma hit its
+#: retry limit on one of them in ~60-120 ms; a sane pattern splits all of them in ~0.1 ms.
+_PROBES = tuple(
+    (run, end)
+    for run in ("a", "A", "1", "_", " ", "\t", "\n", ".", "a ", "a.", "\u00e9")
+    for end in ("!", "\x00")
+)
+
+
+def check_backtracking(pattern: str) -> None:
+    """`RegexError` when the HF trainer's regex engine (Oniguruma) gives up on ``pattern`` for
+    one of a few short adversarial strings (runs of a character, then one that ends the run).
+
+    Cheap (~0.1 ms for a sane pattern, answers cached) and certain when it refuses; it cannot
+    prove a pattern safe on every text, so training still turns the engine giving up on the
+    corpus into a `RegexError` (`regex_engine_guard`).
+    """
+    probe = _failing_probe(pattern)
+    if probe is not None:
+        run, end = probe
+        raise RegexError(
+            f"the pre-tokenization pattern backtracks catastrophically on a short test text "
+            f"({run!r} 40 times, then {end!r}): the HF trainer's regex engine gives up on it; "
+            f"{BACKTRACK_ADVICE}."
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _failing_probe(pattern: str) -> tuple[str, str] | None:
+    """The first probe (run, end) whose text Oniguruma gives up on with ``pattern``, or None."""
+    from tokenizers import pre_tokenizers
+
+    split = pre_tokenizers.Split(hf_regex(pattern), behavior="isolated")
+    for run, end in _PROBES:
+        try:
+            split.pre_tokenize_str(run * 40 + end)
+        except BaseException as exc:
+            if not is_rust_panic(exc):
+                raise
+            return run, end
+    return None
+
+
+def engine_error(exc: BaseException, where: str) -> TokdashError:
+    """The error to show for a Rust panic of HF ``tokenizers`` while working on ``where``."""
+    text = str(exc)
+    if "Onig" in text or "retry-limit" in text:
+        return RegexError(
+            f"the pre-tokenization pattern backtracks catastrophically on {where} (the regex "
+            f"engine gave up); {BACKTRACK_ADVICE}."
+        )
+    first = (text.strip().splitlines() or [""])[0][:300]
+    return TokdashError(f"the HF tokenizers library failed on {where}: {first}")
+
+
+@contextmanager
+def regex_engine_guard(where: str) -> Iterator[None]:
+    """Turn a Rust panic of HF ``tokenizers`` inside the block (a BaseException that
+    ``except Exception`` misses) into a `TokdashError`: a `RegexError` when its regex engine
+    gave up (``retry-limit-in-match over``)."""
+    try:
+        yield
+    except BaseException as exc:
+        if not is_rust_panic(exc):
+            raise
+        raise engine_error(exc, where) from None
 
 
 def cut_pieces(texts: Sequence[str], max_chars: int) -> list[str]:

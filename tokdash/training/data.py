@@ -40,7 +40,13 @@ def parse_mix(text: str) -> tuple[tuple[str, float], ...]:
             raise TokdashError(
                 f"bad data mix entry {part.strip()!r}: write LANGUAGE=WEIGHT, e.g. python=70"
             )
-        out.append((lang.strip().lower(), value))
+        name = lang.strip().lower()
+        if any(name == seen for seen, _ in out):
+            raise TokdashError(
+                f"{name} appears twice in the data mix {text.strip()!r}: give each language "
+                "once, e.g. python=70,english=30"
+            )
+        out.append((name, value))
     if out and sum(w for _, w in out) <= 0:
         raise TokdashError("the data mix weights add up to 0: give at least one positive weight")
     return tuple(out)

@@ -31,6 +31,7 @@ from tokdash.analysis.compare import run_comparison
 from tokdash.analysis.ratios import tokens_saved
 from tokdash.corpus import Document
 from tokdash.errors import CorpusError, TokdashError
+from tokdash.paths import writable_dir
 from tokdash.settings import LOCAL, Limits
 from tokdash.tokenizers import Tokenizer
 from tokdash.tokenizers.base import TokenizerInfo
@@ -40,6 +41,7 @@ from tokdash.tokenizers.tiktoken_backend import (
     encoding_parts,
     tokenizer_from_ranks,
 )
+from tokdash.training.config import regex_engine_guard
 from tokdash.training.trainer import (
     BYTE_ALPHABET,
     SPECIAL_TOKENS,
@@ -77,12 +79,16 @@ def _merges(hf_json: str) -> list[tuple[bytes, bytes]]:
 
 def write_tiktoken(ranks: dict[bytes, int], path: Path) -> Path:
     """Write a ``.tiktoken`` rank file (``base64 rank`` per line, by rank)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     lines = [
         f"{base64.b64encode(t).decode()} {r}\n"
         for t, r in sorted(ranks.items(), key=lambda x: x[1])
     ]
-    path.write_text("".join(lines), encoding="ascii")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(lines), encoding="ascii")
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise TokdashError(f"cannot write {path}: {why}") from None
     return path
 
 
@@ -115,6 +121,7 @@ def extend_tokenizer(
     specials = dict(parts.special_tokens)
     config = TrainConfig(regex="custom", pattern=pattern, min_frequency=min_frequency)
     check_time(config, texts, limits)
+    out = writable_dir(out_dir, "output folder")
     next_id = max([*ranks.values(), *specials.values()]) + 1
     first_new = next_id
     added: list[bytes] = []
@@ -126,7 +133,8 @@ def extend_tokenizer(
         vocab = BYTE_ALPHABET + len(SPECIAL_TOKENS) + n_train
         hf = build_untrained(TrainConfig(vocab_size=vocab, regex="custom", pattern=pattern))
         trainer = make_trainer(TrainConfig(vocab_size=vocab, min_frequency=min_frequency))
-        hf.train_from_iterator(list(texts), trainer, length=len(texts))
+        with regex_engine_guard("the training text"):
+            hf.train_from_iterator(list(texts), trainer, length=len(texts))
         merges = _merges(hf.to_str())
         trial = dict(ranks)
         added, next_id = [], first_new
@@ -143,7 +151,7 @@ def extend_tokenizer(
         n_train *= 2
     seconds = time.perf_counter() - start
     label = name or f"{base.id}+{len(added)}"
-    path = write_tiktoken(trial, Path(out_dir) / label / f"{label}.tiktoken")
+    path = write_tiktoken(trial, out / label / f"{label}.tiktoken")
     info = TokenizerInfo(
         id=label,
         name=label,

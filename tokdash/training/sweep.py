@@ -17,8 +17,10 @@ from tokdash.analysis.compare import COMPARE_COLUMNS, run_comparison
 from tokdash.analysis.ratios import saved_per_doubling
 from tokdash.corpus import Document
 from tokdash.errors import TokdashError
+from tokdash.paths import writable_dir
 from tokdash.settings import LOCAL, Limits
 from tokdash.tokenizers import Tokenizer
+from tokdash.training.config import regex_engine_guard
 from tokdash.training.trainer import (
     DocumentSplit,
     Progress,
@@ -64,7 +66,8 @@ def heldout_table(
     toks: list[Tokenizer] = [r.tokenizer for r in results]
     ids = {t.id for t in toks}
     extra = [b for b in baselines if b.id not in ids]
-    cmp = run_comparison([*toks, *extra], held_out, base, progress=progress, encode=encode)
+    with regex_engine_guard("the held-out documents"):
+        cmp = run_comparison([*toks, *extra], held_out, base, progress=progress, encode=encode)
     table = cmp.table()
     knobs = pd.DataFrame([r.knobs() for r in results], columns=["tokenizer", *KNOB_COLUMNS])
     out = table.merge(knobs, on="tokenizer", how="left")
@@ -148,8 +151,10 @@ def run_sweep(
     progress: Progress | None = None,
     limits: Limits = LOCAL,
 ) -> SweepResult:
-    """Train every config on the same split and measure all of them on its held-out documents."""
+    """Train every config on the same split and measure all of them on its held-out documents
+    (``out_dir`` is checked writable before the first run)."""
     split, jobs, _ = plan(configs, docs, limits)
+    out_dir = writable_dir(out_dir, "output folder")
     labels = [cfg.label() for cfg, _, _ in jobs]
     if len(set(labels)) != len(labels):
         raise TokdashError("two runs of the sweep have the same name: remove duplicate knobs")

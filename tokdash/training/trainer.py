@@ -25,7 +25,8 @@ import pandas as pd
 
 from tokdash.analysis.pretokenize import PATTERNS
 from tokdash.corpus import Document
-from tokdash.errors import CorpusError
+from tokdash.errors import CorpusError, TokdashError
+from tokdash.paths import writable_dir
 from tokdash.settings import LOCAL, Limits
 from tokdash.tokenizers.base import TokenizerInfo
 from tokdash.tokenizers.hf_backend import HFTokenizer, load_tokenizer_json
@@ -39,6 +40,7 @@ from tokdash.training.config import (
     cut_pieces,
     estimate_seconds,
     hf_regex,
+    regex_engine_guard,
     training_inputs,
 )
 from tokdash.training.data import (
@@ -164,24 +166,31 @@ def train_texts(
 ) -> TrainResult:
     """Train on ``texts``, save ``out_dir/<label>/tokenizer.json`` and load it back with
     tokdash's own HF loader, so the result is an ordinary tokdash tokenizer (knobs and time
-    checked against ``limits``)."""
+    checked against ``limits``; ``out_dir`` is checked writable before training)."""
     check_config(config, limits)
     if not texts:
         raise CorpusError("no training text: the corpus (after the mix and budget) is empty")
     inputs = training_inputs(config, texts)
     estimate = check_time(config, inputs, limits)
+    out = writable_dir(out_dir, "output folder")
     n_bytes = sum(len(t.encode("utf-8")) for t in texts)
     hf = build_untrained(config)
     trainer = make_trainer(config)
     start = time.perf_counter()
-    _run_with_progress(
-        lambda: hf.train_from_iterator(inputs, trainer, length=len(inputs)), estimate, progress
-    )
+    with regex_engine_guard("the training text"):
+        _run_with_progress(
+            lambda: hf.train_from_iterator(inputs, trainer, length=len(inputs)), estimate, progress
+        )
     seconds = time.perf_counter() - start
     label = config.label()
-    path = Path(out_dir) / label / "tokenizer.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    hf.save(str(path))
+    path = out / label / "tokenizer.json"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        hf.save(str(path))
+    except (OSError, ValueError) as exc:
+        raise TokdashError(
+            f"cannot save the trained tokenizer as {path}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     info = TokenizerInfo(
         id=label,
         name=label,
