@@ -12,17 +12,22 @@ A worker encodes on ``threads`` threads (1 by default): ``--workers N`` uses N c
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from datatrove.data import Document as DatatroveDocument
 from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers.base import BaseReader
+from datatrove.utils.stats import PipelineStats
 
 from tokdash.corpus.records import DocRef
 from tokdash.corpus.units import Plan, read_unit
+from tokdash.errors import TokdashError
 
 #: Seconds between two writes of a task's progress file.
 PROGRESS_EVERY = 0.5
@@ -46,14 +51,79 @@ def limit_threads(threads: int) -> None:
     os.environ["TOKENIZERS_PARALLELISM"] = "true" if threads > 1 else "false"
 
 
+class WorkerDied(TokdashError):
+    """A worker process of a local run ended without finishing its task (killed, out of memory,
+    a crash in native code)."""
+
+
 class QuietLocalExecutor(LocalPipelineExecutor):
     """datatrove's local executor, whose tasks log to their files only (datatrove prints a task's
-    log on the console when its local rank is 0; the rank is used for nothing else)."""
+    log on the console when its local rank is 0; the rank is used for nothing else), and whose
+    run ends at a worker's first failure instead of waiting for it forever (see `run`)."""
 
     def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1):
         if os.environ.get("TOKDASH_VERBOSE_TASKS") != "1":
             local_rank = max(local_rank, 1)
         return super()._run_for_rank(rank, local_rank, node_rank)
+
+    def run(self):
+        """datatrove's local run on `concurrent.futures` rather than a multiprocessing pool: that
+        pool loses a task whose worker raised a BaseException (a Rust panic) or died, and waits
+        for its result forever. Here a task's error is raised here, a dead worker is a
+        `WorkerDied`, and either stops the other workers."""
+        if self.workers == 1 or self.depends:  # one worker: the tasks run in this process
+            return super().run()
+        self._launched = True
+        first = self.local_rank_offset
+        ranks = self.get_incomplete_ranks(range(first, first + self.local_tasks))
+        if not ranks:
+            return PipelineStats()
+        self.save_executor_as_json()
+        workers = min(self.workers, len(ranks))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context(self.start_method)
+        )
+        stats: list[PipelineStats] = []
+        done = False
+        try:
+            futures = [
+                pool.submit(_run_task, self, rank, n % workers) for n, rank in enumerate(ranks)
+            ]
+            for future in as_completed(futures):
+                stats.append(future.result())
+            done = True
+        except BrokenProcessPool:
+            raise WorkerDied(
+                "a worker process died before finishing its task (killed, out of memory, or a "
+                "crash in a tokenizer library): try fewer --workers, or give --stats-dir DIR and "
+                "read the task logs in DIR/logs"
+            ) from None
+        finally:
+            _stop(pool, wait=done)
+        merged = sum(stats, start=PipelineStats())
+        with self.logging_dir.open("stats.json", "wt") as fh:
+            merged.save_to_disk(fh)
+        return merged
+
+
+def _run_task(executor: QuietLocalExecutor, rank: int, local_rank: int) -> PipelineStats:
+    """One task, in a worker process."""
+    return executor._run_for_rank(rank, local_rank)
+
+
+def _stop(pool: ProcessPoolExecutor, wait: bool) -> None:
+    """Shut ``pool`` down; unless ``wait``, its queued tasks are dropped and its running workers
+    stopped at once (a failed run leaves nothing behind)."""
+    if wait:
+        pool.shutdown(wait=True)
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API in 3.11
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 class PlanReader(BaseReader):

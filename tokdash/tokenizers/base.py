@@ -10,17 +10,69 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from tokdash.errors import TokdashError
+from tokdash.errors import EncodeError, TokdashError, TokenizerLoadError, is_rust_panic
+from tokdash.settings import LOCAL
 
 Span = tuple[int, int]
 
 #: Threads used by batch encoders: the cores, at most 8 (tiktoken would otherwise always use 8).
 DEFAULT_THREADS = max(1, min(os.cpu_count() or 1, 8))
+
+
+#: Ids a loaded vocabulary may reach: 4x the largest vocabulary training may ask for (the largest
+#: real ones are ~262k). A file with an id beyond it (a typo, a corrupt or hostile file) would
+#: make every per-id table that large (an id of 1.5e9: 8 GB).
+MAX_VOCAB_IDS = 4 * LOCAL.max_vocab
+
+
+def check_largest_id(label: str, largest: int, n_tokens: int) -> None:
+    """`TokenizerLoadError` when the largest id of a vocabulary of ``n_tokens`` tokens,
+    ``largest``, is `MAX_VOCAB_IDS` or more (the message says how many ids it leaves unused)."""
+    if largest < MAX_VOCAB_IDS:
+        return
+    unused = largest + 1 - n_tokens
+    raise TokenizerLoadError(
+        f"{label}: its largest token id is {largest:,} for {n_tokens:,} tokens "
+        f"({unused:,} ids unused between them); vocabularies with ids of {MAX_VOCAB_IDS:,} or "
+        "more are refused: check the file's ids"
+    )
+
+
+@contextmanager
+def rust_panics_as_encode_errors(name: str, library: str) -> Iterator[None]:
+    """Inside: a Rust panic of a tokenizer library (pyo3's ``PanicException``, a BaseException
+    that ``except Exception`` misses and that kills a worker process) becomes an `EncodeError`
+    for tokenizer ``name`` saying what gave up and what to do."""
+    try:
+        yield
+    except BaseException as exc:
+        if not is_rust_panic(exc):
+            raise
+        raise EncodeError(_panic_message(name, library, str(exc))) from None
+
+
+def _panic_message(name: str, library: str, text: str) -> str:
+    detail = (text.strip().splitlines() or ["no message"])[0][:160]
+    owner = f"{library}'" if library.endswith("s") else f"{library}'s"
+    head = f"{name}: {owner} encoder crashed on this text ({detail})."
+    if "retry-limit" in detail or "BacktrackLimit" in detail:
+        return (
+            f"{head} Its pre-tokenizer regex backtracks catastrophically on this text (a pattern "
+            "with nested repetition such as (a+)+ meeting a long run): fix the tokenizer's "
+            "Split pattern, or shorten that run."
+        )
+    if "StackOverflow" in detail:
+        return (
+            f"{head} It happens on very long runs of spaces or tabs (about 100,000 or more in a "
+            "row) with o200k-style patterns: shorten or remove that run."
+        )
+    return f"{head} Check the tokenizer file, or report the text that triggers it."
 
 
 def memo(obj, key: str, compute):

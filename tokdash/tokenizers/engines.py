@@ -262,7 +262,9 @@ def tokie_engine(tok: Tokenizer) -> Engine:
         path.write_text(tok.raw.to_str(), encoding="utf-8")
         try:
             fast = tokie.Tokenizer.from_json(str(path))
-        except Exception as exc:  # tokie raises its own TokieError and ValueError
+        except BaseException as exc:  # its own TokieError, ValueError, a Rust panic
+            if isinstance(exc, FATAL_ERRORS):
+                raise
             raise EngineUnavailable(f"tokie cannot load this tokenizer.json: {exc}") from None
     fast.no_truncation()
     fast.no_padding()

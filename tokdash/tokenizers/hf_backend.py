@@ -12,10 +12,19 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer as HFRawTokenizer
 
-from tokdash.errors import TokenizerLoadError
-from tokdash.tokenizers.base import Span, Tokenizer, TokenizerInfo, char_to_byte_offsets
+from tokdash.errors import TokenizerLoadError, is_rust_panic
+from tokdash.tokenizers.base import (
+    Span,
+    Tokenizer,
+    TokenizerInfo,
+    char_to_byte_offsets,
+    check_largest_id,
+    rust_panics_as_encode_errors,
+)
 
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
+#: The end of a line that introduces a list ("... from one of:"), dropped from a one-line message.
+_DANGLING = re.compile(r"(\s+(from|in|of)?\s*(one of|the following))?\s*:\s*$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -94,6 +103,8 @@ class HFTokenizer(Tokenizer):
                 info = replace(info, pattern=pattern)
         self.info = info
         self._vocab_size = tok.get_vocab_size(with_added_tokens=True)
+        largest, n_tokens = _largest_id(model, added)
+        check_largest_id(info.name, max(largest, self._vocab_size - 1), n_tokens)
 
     @property
     def raw(self) -> HFRawTokenizer:
@@ -108,17 +119,25 @@ class HFTokenizer(Tokenizer):
     def special_ids(self) -> frozenset[int]:
         return self._special
 
+    def _guard(self):
+        """Around every call that encodes: HF's Rust panics (its regex engine giving up)
+        become an `EncodeError`."""
+        return rust_panics_as_encode_errors(self.id, "HF tokenizers")
+
     def encode(self, text: str, *, add_special_tokens: bool = False) -> list[int]:
-        return self._tok.encode(text, add_special_tokens=add_special_tokens).ids
+        with self._guard():
+            return self._tok.encode(text, add_special_tokens=add_special_tokens).ids
 
     def encode_batch(
         self, texts: Sequence[str], *, add_special_tokens: bool = False
     ) -> list[list[int]]:
-        encs = self._tok.encode_batch_fast(list(texts), add_special_tokens=add_special_tokens)
+        with self._guard():
+            encs = self._tok.encode_batch_fast(list(texts), add_special_tokens=add_special_tokens)
         return [e.ids for e in encs]
 
     def count_batch(self, texts: Sequence[str]) -> np.ndarray:
-        encs = self._tok.encode_batch_fast(list(texts), add_special_tokens=False)
+        with self._guard():
+            encs = self._tok.encode_batch_fast(list(texts), add_special_tokens=False)
         return np.fromiter((len(e.ids) for e in encs), dtype=np.int64)
 
     def decode(self, ids: Sequence[int]) -> str:
@@ -153,7 +172,8 @@ class HFTokenizer(Tokenizer):
 
     def _fallback_spans(self, text: str, ids: list[int]) -> list[Span]:
         """Spans from the library's character offsets (normalizing tokenizers, e.g. BERT)."""
-        enc = self._tok.encode(text, add_special_tokens=False)
+        with self._guard():
+            enc = self._tok.encode(text, add_special_tokens=False)
         char2byte = char_to_byte_offsets(text)
         spans: list[Span] = []
         for start, end in enc.offsets:
@@ -161,22 +181,39 @@ class HFTokenizer(Tokenizer):
         return spans
 
 
+def _largest_id(model: dict, added: list) -> tuple[int, int]:
+    """The largest id a tokenizer.json names (model vocabulary and added tokens) and how many
+    tokens it has."""
+    vocab = model.get("vocab")
+    ids = [a["id"] for a in added if isinstance(a.get("id"), int)]
+    if isinstance(vocab, dict):
+        ids += [i for i in vocab.values() if isinstance(i, int)]
+    elif isinstance(vocab, list) and vocab:  # Unigram: the ids are the positions
+        ids.append(len(vocab) - 1)
+    n_tokens = (len(vocab) if isinstance(vocab, (dict, list)) else 0) + len(added)
+    return (max(ids) if ids else -1), n_tokens
+
+
+def _raw_from(load, text: str, label: str) -> HFRawTokenizer:
+    """``load(text)``; what the Rust side raises (a bare Exception, or a panic) becomes a
+    `TokenizerLoadError`."""
+    try:
+        return load(text)
+    except BaseException as exc:
+        if not (isinstance(exc, Exception) or is_rust_panic(exc)):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise TokenizerLoadError(f"{label}: not a valid tokenizer.json: {first}") from None
+
+
 def load_tokenizer_json(path: Path, info: TokenizerInfo) -> HFTokenizer:
     """Load a ``tokenizer.json`` file."""
-    try:
-        tok = HFRawTokenizer.from_file(str(path))
-    except Exception as exc:  # the Rust side raises a bare Exception
-        raise TokenizerLoadError(f"{path.name}: not a valid tokenizer.json: {exc}") from exc
-    return HFTokenizer(tok, info)
+    return HFTokenizer(_raw_from(HFRawTokenizer.from_file, str(path), path.name), info)
 
 
 def load_tokenizer_json_str(data: str, info: TokenizerInfo) -> HFTokenizer:
     """Load a tokenizer.json from its text."""
-    try:
-        tok = HFRawTokenizer.from_str(data)
-    except Exception as exc:
-        raise TokenizerLoadError(f"{info.name}: not a valid tokenizer.json: {exc}") from exc
-    return HFTokenizer(tok, info)
+    return HFTokenizer(_raw_from(HFRawTokenizer.from_str, data, info.name), info)
 
 
 def load_transformers(name_or_path: str, info: TokenizerInfo) -> Tokenizer:
@@ -187,8 +224,9 @@ def load_transformers(name_or_path: str, info: TokenizerInfo) -> Tokenizer:
         hf = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=False)
     except Exception as exc:
         raise TokenizerLoadError(
-            f"{name_or_path}: transformers could not load a tokenizer here: "
-            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            f"{name_or_path}: transformers could not load a tokenizer here "
+            f"({type(exc).__name__}: {_first_meaningful_line(exc)}); check that it holds a "
+            "complete tokenizer (tokenizer.json, or tokenizer_config.json with its vocabulary)"
         ) from exc
     backend = getattr(hf, "backend_tokenizer", None)
     if backend is None:
@@ -197,3 +235,13 @@ def load_transformers(name_or_path: str, info: TokenizerInfo) -> Tokenizer:
             "(the folder has no tokenizer.json and no convertible vocabulary)."
         )
     return HFTokenizer(HFRawTokenizer.from_str(backend.to_str()), info)
+
+
+def _first_meaningful_line(exc: BaseException) -> str:
+    """The first line of ``exc``'s message, without the dangling end of a line that introduces
+    a list (transformers: "Couldn't instantiate the backend tokenizer from one of:")."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return "no message"
+    first = _DANGLING.sub("", lines[0]).strip()
+    return (first or lines[0])[:300]

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tokdash.errors import TokdashError, TokenizerLoadError, UnknownTokenizerError
+from tokdash.paths import user_path
 from tokdash.tokenizers.base import Tokenizer, TokenizerInfo
 from tokdash.tokenizers.catalog import CATALOG, ENTRIES, PaperFile
 from tokdash.tokenizers.fetch import KeyedLocks
@@ -25,6 +26,17 @@ from tokdash.tokenizers.sources import (  # noqa: F401  (re-exported: registry.<
 )
 
 _LOADED: dict[str, Tokenizer] = {}
+#: Files of a transformers tokenizer folder (one of them must be there to try transformers).
+_TRANSFORMERS_FILES = (
+    "tokenizer_config.json",
+    "config.json",
+    "special_tokens_map.json",
+    "vocab.json",
+    "vocab.txt",
+    "merges.txt",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+)
 #: One lock per catalog entry: a slow fetch or conversion holds only its own entry's.
 _ENTRY_LOCKS = KeyedLocks()
 
@@ -93,7 +105,7 @@ def load_path(
     """
     from tokdash.tokenizers import hf_backend, spm_backend, tiktoken_backend
 
-    p = Path(path)
+    p = user_path(path, "tokenizer")
     if not p.exists():
         raise UnknownTokenizerError(_unknown_message(str(path)))
     label = name or p.name
@@ -102,6 +114,12 @@ def load_path(
         for candidate in ("tokenizer.json", "tokenizer.model", "tekken.json"):
             if (p / candidate).is_file():
                 return load_path(p / candidate, name=name or p.name, pattern=pattern)
+        if not any((p / f).is_file() for f in _TRANSFORMERS_FILES):
+            raise TokenizerLoadError(
+                f"{p}: the folder holds no tokenizer file; give a folder with tokenizer.json, "
+                "tokenizer.model, tekken.json or a transformers tokenizer (tokenizer_config.json "
+                "and its vocabulary), or the file itself"
+            )
         return hf_backend.load_transformers(str(p), info)
     suffixes = "".join(p.suffixes[-2:]).lower()
     if p.suffix.lower() == ".json":
@@ -169,10 +187,16 @@ def load_hub(name: str) -> Tokenizer:
 def get_tokenizer(spec: str, progress: Progress | None = None) -> Tokenizer:
     """Resolve a catalog id, a path, or ``hub:ORG/NAME`` to a loaded tokenizer."""
     spec = spec.strip()
+    if not spec:
+        raise UnknownTokenizerError(
+            "the tokenizer name is empty: give a catalog id (see `python -m tokdash tokenizers`), "
+            "a tokenizer file or folder, or hub:ORG/NAME"
+        )
     if spec in CATALOG:
         return load_catalog(spec, progress)
     if spec.startswith("hub:"):
         return load_hub(spec[4:])
-    if Path(spec).expanduser().exists():
-        return load_path(Path(spec).expanduser())
+    path = user_path(spec, "tokenizer")
+    if path.exists():
+        return load_path(path)
     raise UnknownTokenizerError(_unknown_message(spec))

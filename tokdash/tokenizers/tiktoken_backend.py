@@ -11,8 +11,14 @@ from pathlib import Path
 import numpy as np
 import tiktoken
 
-from tokdash.errors import EncodeError, TokenizerLoadError
-from tokdash.tokenizers.base import Tokenizer, TokenizerInfo, encode_threads
+from tokdash.errors import TokenizerLoadError, is_rust_panic
+from tokdash.tokenizers.base import (
+    Tokenizer,
+    TokenizerInfo,
+    check_largest_id,
+    encode_threads,
+    rust_panics_as_encode_errors,
+)
 
 
 @dataclass(frozen=True)
@@ -64,16 +70,8 @@ class TiktokenTokenizer(Tokenizer):
 
     def _guarded(self, fn, *args, **kwargs):
         """Call tiktoken; its Rust panics (a BaseException) become an `EncodeError`."""
-        try:
+        with rust_panics_as_encode_errors(self.id, "tiktoken"):
             return fn(*args, **kwargs)
-        except BaseException as exc:
-            if type(exc).__name__ != "PanicException":
-                raise
-            raise EncodeError(
-                f"{self.id}: tiktoken's encoder crashed on this text ({str(exc)[:120]}). "
-                "It happens on very long runs of spaces or tabs (about 100,000 or more in a "
-                "row) with o200k-style patterns: shorten or remove that run."
-            ) from None
 
     def encode(self, text: str, *, add_special_tokens: bool = False) -> list[int]:
         # tiktoken encodings have no BOS/EOS convention: nothing to add.
@@ -111,27 +109,78 @@ class TiktokenTokenizer(Tokenizer):
         return super().id_to_piece(token_id)
 
 
+#: The most bytes a rank file may hold (after decompression): o200k's is 3.6 MB, and one of
+#: `MAX_VOCAB_IDS` (4M) short tokens about 60 MB.
+MAX_RANK_FILE_BYTES = 100_000_000
+
+
+def _read_rank_file(path: Path) -> bytes:
+    """The rank file's bytes (``.gz`` decompressed), at most `MAX_RANK_FILE_BYTES`."""
+    import gzip
+    import zlib
+
+    try:
+        if path.suffix != ".gz":
+            with path.open("rb") as fh:
+                raw = fh.read(MAX_RANK_FILE_BYTES + 1)
+        else:
+            with gzip.open(path, "rb") as fh:
+                raw = fh.read(MAX_RANK_FILE_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        kind = "a readable gzip file" if path.suffix == ".gz" else "readable"
+        raise TokenizerLoadError(
+            f"{path.name}: not {kind} ({exc}); give a .tiktoken rank file, or re-download it"
+        ) from None
+    if len(raw) > MAX_RANK_FILE_BYTES:
+        raise TokenizerLoadError(
+            f"{path.name}: over {MAX_RANK_FILE_BYTES // 1_000_000} MB of ranks, more than any "
+            "real vocabulary: is this a rank file?"
+        )
+    return raw
+
+
 def load_tiktoken_ranks(path: Path) -> dict[bytes, int]:
     """Read a ``.tiktoken`` rank file (``base64 rank`` per line; ``.gz`` allowed)."""
+    raw = _read_rank_file(path)
+    ranks: dict[bytes, int] = {}
     try:
-        raw = path.read_bytes()
-        if path.suffix == ".gz":
-            import gzip
-
-            raw = gzip.decompress(raw)
-        ranks: dict[bytes, int] = {}
         for line in raw.splitlines():
             if not line.strip():
                 continue
             tok, rank = line.split()
             ranks[base64.b64decode(tok, validate=True)] = int(rank)
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:
         raise TokenizerLoadError(
             f"{path.name}: not a tiktoken rank file (expected 'base64 rank' lines): {exc}"
         ) from exc
     if not ranks:
         raise TokenizerLoadError(f"{path.name}: the tiktoken rank file is empty.")
     return ranks
+
+
+def check_ranks(ranks: Mapping[bytes, int], special_tokens: Mapping[str, int], label: str) -> None:
+    """`TokenizerLoadError` for a rank table tiktoken would panic on or mis-encode with: a
+    negative or repeated id, an absurd largest id, a byte value with no token of its own."""
+    ids = [*ranks.values(), *special_tokens.values()]
+    if min(ids) < 0:
+        raise TokenizerLoadError(f"{label}: rank {min(ids)} is negative; ranks start at 0")
+    if len(set(ids)) != len(ids):
+        seen: dict[int, str] = {}
+        for piece, i in [*((repr(k), v) for k, v in ranks.items()), *special_tokens.items()]:
+            if i in seen:
+                raise TokenizerLoadError(
+                    f"{label}: id {i} is given to both {seen[i]} and {piece} "
+                    f"({len(ids) - len(set(ids)):,} repeated ids in all); every token needs its "
+                    "own id: check the file"
+                )
+            seen[i] = piece
+    check_largest_id(label, max(ids), len(ids))
+    missing = 256 - sum(1 for k in ranks if len(k) == 1)
+    if missing:
+        raise TokenizerLoadError(
+            f"{label}: rank file lacks single-byte tokens for {missing} of 256 byte values; a "
+            "byte-level BPE needs one token per byte to encode any text: give the complete file"
+        )
 
 
 def tokenizer_from_ranks(
@@ -141,15 +190,19 @@ def tokenizer_from_ranks(
     special_tokens: dict[str, int] | None = None,
 ) -> TiktokenTokenizer:
     """Build an encoding from mergeable ranks and a pre-tokenization pattern."""
+    special_tokens = special_tokens or {}
+    check_ranks(ranks, special_tokens, info.name)
     try:
         enc = tiktoken.Encoding(
             name=info.id,
             pat_str=pattern,
             mergeable_ranks=ranks,
-            special_tokens=special_tokens or {},
+            special_tokens=special_tokens,
         )
-    except Exception as exc:  # tiktoken raises ValueError/pyo3 errors for bad patterns
-        raise TokenizerLoadError(f"{info.name}: cannot build a tiktoken encoding: {exc}") from exc
+    except BaseException as exc:  # ValueError for bad patterns; a Rust panic (a BaseException)
+        if not (isinstance(exc, Exception) or is_rust_panic(exc)):
+            raise
+        raise TokenizerLoadError(f"{info.name}: cannot build a tiktoken encoding: {exc}") from None
     return TiktokenTokenizer(enc, info)
 
 

@@ -9,7 +9,7 @@ from streamlit.errors import StreamlitAPIException
 
 from tokdash import corpus as corpus_lib
 from tokdash.errors import TokdashError
-from tokdash.paths import resolved_or_raw
+from tokdash.paths import resolved_or_raw, user_path
 from tokdash.settings import DEFAULT_TOKENIZERS, current_limits, max_upload_bytes
 from tokdash.tokenizers import Tokenizer, load_path
 from tokdash.tokenizers.catalog import CATALOG, ENTRIES, PAPER_BASE
@@ -91,7 +91,7 @@ def _on_add_path() -> None:
         st.session_state["td_tok_error"] = "Type a file or folder path first."
         return
     try:
-        add_session_tokenizer(load_path(Path(path).expanduser()))
+        add_session_tokenizer(load_path(user_path(path, "tokenizer path")))
         st.session_state["td_tok_error"] = None
     except TokdashError as exc:
         st.session_state["td_tok_error"] = str(exc)
