@@ -6,7 +6,7 @@ from tokdash.analysis import metrics
 from tokdash.analysis.stats_io import bundle_zip
 from tokdash.scale.report import skipped_summary
 from tokdash.ui import selection
-from tokdash.ui.widgets import table_with_download
+from tokdash.ui.widgets import progress_bar, table_with_download
 from tokdash.viz import charts
 
 st.title("Compression")
@@ -20,13 +20,8 @@ st.caption(
 alpha = st.sidebar.number_input(
     "Rényi alpha", min_value=0.0, max_value=10.0, value=2.5, step=0.5, key="cmp_alpha"
 )
-bar = st.progress(0.0, text="Encoding ...")
-toks, cmp = selection.selection_comparison(
-    with_base=True,
-    progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg),
-    allow_stats=True,
-)
-bar.empty()
+with progress_bar() as progress:
+    toks, cmp = selection.selection_comparison(with_base=True, progress=progress, allow_stats=True)
 table = cmp.table(alpha=alpha)
 stats = cmp.stats
 

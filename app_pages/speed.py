@@ -9,7 +9,7 @@ from tokdash.ui import selection
 from tokdash.ui import speed_ui as ui
 from tokdash.ui.heavy import heavy_slot, page_notes
 from tokdash.ui.sidebar import BASE_KEY
-from tokdash.ui.widgets import table_with_download
+from tokdash.ui.widgets import progress_bar, table_with_download
 
 STATE = "sp_probe"
 
@@ -22,11 +22,8 @@ st.caption(
     "gets the same model body with its own vocabulary size."
 )
 
-bar = st.progress(0.0, text="Measuring characters/token on the corpus ...")
-toks, cmp = selection.selection_comparison(
-    with_base=False, progress=lambda msg, frac: bar.progress(min(frac, 1.0), text=msg)
-)
-bar.empty()
+with progress_bar() as progress:
+    toks, cmp = selection.selection_comparison(with_base=False, progress=progress)
 rates = costmodel.rates_from_table(cmp.table(), toks)
 st.markdown(
     f"Compression measured on **{cmp.stats.name}** ({cmp.stats.n_documents:,} documents, "

@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -258,7 +259,7 @@ def load_bundle_zip(data: bytes, *, max_bytes: int = MAX_ZIP_BUNDLE_BYTES) -> Co
         try:
             for name in FILES:
                 (Path(tmp) / name).write_bytes(zf.read(members[name]))
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a bad CRC, a truncated member
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:  # bad CRC, truncated
             raise StatsBundleError(f"the zip is damaged: {exc}") from None
         try:
             return load_stats(tmp)

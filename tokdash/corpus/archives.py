@@ -164,20 +164,31 @@ def load_zip(
     )
 
 
+def _reason_of(name: str, message: str) -> str:
+    """``message`` about file ``name`` without the name in front (the skipped list names it)."""
+    for prefix in (f"{name}: ", f"{name} is ", f"{name} "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
+
+
 def load_uploads(files: list[tuple[str, bytes]], *, max_file_bytes: int = 10 * MB) -> Corpus:
     """Uploaded ``(name, bytes)`` pairs: source files, ``.jsonl`` or ``.zip`` archives.
 
-    Raises `CorpusError` when none of them holds a usable document.
+    An archive that cannot be read at all (not a zip, a broken ``.jsonl``) is skipped with its
+    reason, like a bad member inside one; the other files are kept. Raises `CorpusError` when
+    none of them holds a usable document.
     """
     docs: list[Document] = []
     skipped: list[Skipped] = []
     for raw_name, data in files:
         name = PurePosixPath(raw_name.replace("\\", "/")).name or "upload"
         suffix = PurePosixPath(name).suffix.lower()
-        if suffix == ".zip":
-            part = load_zip(data, name)
-        elif suffix == ".jsonl":
-            part = load_jsonl(data, name)
+        if suffix in (".zip", ".jsonl"):
+            try:
+                part = load_zip(data, name) if suffix == ".zip" else load_jsonl(data, name)
+            except CorpusError as exc:
+                part = Corpus(name, [], [Skipped(name, _reason_of(name, str(exc)))])
         elif (language := language_for_path(name)) is None:
             part = Corpus(name, [], [Skipped(name, f"unknown extension '{suffix}'")])
         elif len(data) > max_file_bytes:

@@ -144,9 +144,9 @@ def load_path(
             try:
                 return _tiktoken_file(p, info, pattern)
             except TokenizerLoadError:
+                detail = str(spm_error).removeprefix(f"{p.name}: not a SentencePiece model ")
                 raise TokenizerLoadError(
-                    f"{p.name}: neither a SentencePiece model nor a tiktoken rank file "
-                    f"({spm_error})"
+                    f"{p.name}: neither a SentencePiece model {detail} nor a tiktoken rank file"
                 ) from None
     raise TokenizerLoadError(
         f"{p.name}: unsupported tokenizer file; expected tokenizer.json, a SentencePiece "

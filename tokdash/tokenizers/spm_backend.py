@@ -98,6 +98,16 @@ def load_sentencepiece(path: Path, info: TokenizerInfo) -> SentencePieceTokenize
     return load_sentencepiece_bytes(_read(path), info, label=path.name)
 
 
+def _library_reason(exc: Exception) -> str:
+    """The SentencePiece library's error without its source location and call, e.g.
+    ``INTERNAL: src/sentencepiece_processor.cc(109) [model_proto->ParseFromArray(...)]``: the
+    bytes do not parse as a model."""
+    text = str(exc).strip()
+    if "ParseFromArray" in text or text.startswith("INTERNAL"):
+        return "its bytes do not parse as a SentencePiece ModelProto"
+    return (text.splitlines() or ["unreadable"])[0][:200]
+
+
 def load_sentencepiece_bytes(
     data: bytes, info: TokenizerInfo, label: str = "model"
 ) -> SentencePieceTokenizer:
@@ -106,7 +116,9 @@ def load_sentencepiece_bytes(
     try:
         sp.load_from_serialized_proto(data)
     except Exception as exc:
-        raise TokenizerLoadError(f"{label}: not a SentencePiece model: {exc}") from exc
+        raise TokenizerLoadError(
+            f"{label}: not a SentencePiece model ({_library_reason(exc)})"
+        ) from exc
     if sp.get_piece_size() == 0:
         raise TokenizerLoadError(f"{label}: the SentencePiece model has no pieces.")
     return SentencePieceTokenizer(sp, info)

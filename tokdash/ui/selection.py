@@ -49,9 +49,11 @@ def selection_comparison(*, with_base: bool, progress=None, allow_stats: bool = 
     base = base_tokenizer() if with_base else None
     if st.session_state.get(CORPUS_KEY) == FOLDER and current_limits().local_paths:
         return _streamed_folder(toks, base, progress)
+    if not toks:
+        st.info("Pick at least one tokenizer in the sidebar.")
+        st.stop()
     corpus = selected_corpus()
-    if not toks or corpus is None:
-        st.info("Pick tokenizers and a corpus in the sidebar.")
+    if corpus is None:  # selected_corpus said why
         st.stop()
     if not corpus.documents:
         st.error("The corpus has no usable document.")

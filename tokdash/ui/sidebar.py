@@ -85,6 +85,10 @@ def _on_add_upload() -> None:
         st.session_state["td_tok_error"] = str(exc)
 
 
+def _clear_tok_error() -> None:
+    st.session_state["td_tok_error"] = None
+
+
 def _on_add_path() -> None:
     path = (st.session_state.get("td_tok_path") or "").strip()
     if not path:
@@ -129,6 +133,7 @@ def _tokenizer_picker() -> None:
             type=["json", "model", "tiktoken", "gguf", "gz"],
             key="td_tok_upload",
             max_upload_size=_upload_mb(),
+            on_change=_clear_tok_error,  # a new file: the last file's error no longer applies
         )
         st.button("Add uploaded tokenizer", key="td_tok_add", on_click=_on_add_upload)
         if current_limits().local_paths:
@@ -197,11 +202,22 @@ def _corpus_picker() -> None:
                     ss["td_upload_sig"] = sig
                     ss["td_upload_digest"] = _digest(payload)
                 except TokdashError as exc:
-                    st.sidebar.error(str(exc))
+                    st.sidebar.error(str(exc) + _still_shown(ss.get(UPLOAD_CORPUS_KEY)))
+        elif ss.get(UPLOAD_CORPUS_KEY) is not None:  # the uploader was cleared: say what is used
+            st.sidebar.caption(_still_shown(ss[UPLOAD_CORPUS_KEY]).strip())
     elif choice == FOLDER:
         st.sidebar.text_input("Folder path", key="td_corpus_folder")
     elif choice == stats_source.STATS:
         stats_source.picker()
+
+
+def _still_shown(previous: corpus_lib.Corpus | None) -> str:
+    """What the pages go on showing after a failed upload: the previous upload, by its files."""
+    if previous is None or not previous.documents:
+        return ""
+    names = list(dict.fromkeys(d.source.split("/")[0].split(":")[0] for d in previous.documents))
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f" The pages still show your previous upload ({shown})."
 
 
 def _upload_mb() -> int:

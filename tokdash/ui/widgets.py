@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import pandas as pd
 import streamlit as st
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[str, float], None]]:
+    """A progress callback ``(message, fraction)`` whose bar appears at its first call and is
+    gone when the block ends, however it ends (a page stopped with a message before any work,
+    or by an error, leaves no empty "Encoding ..." bar behind)."""
+    holder = st.empty()
+
+    def update(message: str, fraction: float) -> None:
+        holder.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+    try:
+        yield update
+    finally:
+        holder.empty()
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
