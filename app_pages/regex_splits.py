@@ -24,6 +24,25 @@ DEFAULT_PATTERNS = ["gpt2", "gpt4", "gpt4o", "punct", "identity"]
 SCROLL_CSS = "<style>.td-scroll .tokdash-view { max-height: 30rem; overflow-y: auto; }</style>"
 
 
+def _num(label: str, fmt: str = "%,d", width: int = 70):
+    return st.column_config.NumberColumn(label, format=fmt, width=width)
+
+
+#: Short labels and fixed widths (920 px): all nine columns fit the main column of a 1,400 px
+#: window with the sidebar open; long cells end in an ellipsis (the full text on hover).
+PATTERN_TABLE_COLUMNS = {
+    "pattern": st.column_config.TextColumn("pattern", width=240),
+    "chunks": _num("chunks"),
+    "distinct_chunks": _num("distinct"),
+    "chunks_per_line": _num("per line", "%.2f"),
+    "longest_chunk_bytes": _num("longest (B)", width=85),
+    "longest_chunk": st.column_config.TextColumn("longest chunk", width=130),
+    "unmatched_chunks": _num("unmatched", width=85),
+    "mean_chunk_bytes": _num("mean (B)", "%.2f"),
+    "source": st.column_config.TextColumn("source", width=100),
+}
+
+
 def _show_error(choice: PatternChoice, message: str) -> None:
     head, _, detail = message.partition("\n")
     who = "Your custom pattern" if choice.custom else f"Pattern {choice.label}"
@@ -94,16 +113,17 @@ if not results:
     st.stop()
 st.subheader("Chunks per pattern")
 st.caption(
-    "`distinct_chunks` bounds the whole-chunk tokens BPE could learn from this text; "
-    "`unmatched_chunks` is text the pattern did not match (kept as its own chunk); "
-    "`longest_chunk` shows newlines and tabs as \\n, \\t and spaces as ·."
+    "**distinct** chunks bound the whole-chunk tokens BPE could learn from this text; "
+    "**unmatched** chunks are text the pattern did not match (each kept as its own chunk); "
+    "**longest chunk** shows newlines and tabs as \\n, \\t and spaces as ·. "
+    "The CSV uses the full column names."
 )
-ratio = st.column_config.NumberColumn(format="%.2f")
 table_with_download(
     pattern_table(rows),
     "regex_splits.csv",
     key="regex_csv",
-    column_config={"chunks_per_line": ratio, "mean_chunk_bytes": ratio},
+    width="stretch",
+    column_config=PATTERN_TABLE_COLUMNS,
 )
 
 st.subheader("Chunks")

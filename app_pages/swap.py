@@ -9,7 +9,7 @@ from tokdash.transfer import fvt, planner
 from tokdash.ui import swap_ui as ui
 from tokdash.ui.heavy import heavy_slot, page_notes
 from tokdash.ui.sidebar import BASE_KEY, corpus_key, load_selected, selected_corpus
-from tokdash.ui.widgets import table_with_download
+from tokdash.ui.widgets import progress_bar, table_with_download
 
 st.title("Swap")
 page_notes()
@@ -57,18 +57,17 @@ ui.show_overlap(the_plan, old, new)
 # ---------------------------------------------------------------- gain
 st.header("Expected gain on your corpus")
 corpus = selected_corpus()
-if corpus is None or not corpus.documents:
+if corpus is None:  # selected_corpus said why
+    st.stop()
+if not corpus.documents:
     st.info("Pick a corpus with at least one document in the sidebar.")
     st.stop()
-bar = st.progress(0.0, text="Encoding ...")
 try:
-    cmp = ui.comparison(
-        old, new, corpus, corpus_key(), lambda msg, f: bar.progress(min(f, 1.0), text=msg)
-    )
+    with progress_bar() as progress:
+        cmp = ui.comparison(old, new, corpus, corpus_key(), progress)
 except TokdashError as exc:
     st.error(str(exc))
     st.stop()
-bar.empty()
 context = st.columns(3)[0].number_input(
     "Context window (tokens)",
     min_value=128,
@@ -175,4 +174,11 @@ planned = st.columns(3)[0].number_input(
 )
 bpt = cmp_table[cmp_table["language"] == "ALL"].set_index("tokenizer")["bytes_per_token"]
 budget = planner.budget_table(float(bpt[old.id]), float(bpt[new.id]), planned * 1e9)
-table_with_download(budget, "swap_budget.csv", key="swap_dl_budget", width="stretch")
+table_with_download(
+    budget,
+    "swap_budget.csv",
+    key="swap_dl_budget",
+    width="stretch",
+    column_config=ui.BUDGET_COLUMNS,
+    column_order=ui.BUDGET_ORDER,
+)

@@ -75,7 +75,7 @@ def sample_note(stats: CorpusStats) -> str:
     """ "all 812 documents" or "a seeded sample of 20,000 of 1,234,567 documents"."""
     n = stats.n_documents
     if stats.sample_complete:
-        return f"all {n:,} documents"
+        return "the only document" if n == 1 else f"all {n:,} documents"
     return f"a seeded sample of {len(stats.sample):,} of {n:,} documents (seed {stats.seed})"
 
 

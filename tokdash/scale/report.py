@@ -8,6 +8,7 @@ from collections import Counter
 
 from tokdash.analysis.stats import CorpusStats
 from tokdash.errors import CorpusError
+from tokdash.words import plural
 
 _LINE_PREFIX = re.compile(r"^line \d+: ")
 _QUOTED = re.compile(r" '[^']*'$")
@@ -54,7 +55,7 @@ def describe(stats: CorpusStats) -> str:
     when = meta.get("created", "date unknown")
     made = f", {meta['tasks']} tasks" if meta.get("tasks") else ""
     return (
-        f"{meta.get('corpus', stats.name)}: {stats.n_documents:,} documents, "
-        f"{stats.n_bytes / 1e6:,.2f} MB, {len(stats.languages)} languages; tokenizers "
+        f"{meta.get('corpus', stats.name)}: {plural(stats.n_documents, 'document')}, "
+        f"{stats.n_bytes / 1e6:,.2f} MB, {plural(len(stats.languages), 'language')}; tokenizers "
         f"{', '.join(stats.tokenizers)}; computed {when}{made}"
     )

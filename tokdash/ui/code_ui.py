@@ -25,6 +25,7 @@ from tokdash.ui.sidebar import corpus_key, load_selected, selected_corpus, token
 from tokdash.ui.widgets import csv_bytes, table_with_download
 from tokdash.viz.code_charts import audit_bars
 from tokdash.viz.render import render_spans
+from tokdash.words import plural
 
 #: Tokens drawn in the document view by default (each is an element with a hover title: a
 #: long document costs the browser seconds to draw, and every rerun of the page draws it again),
@@ -80,14 +81,14 @@ def selection() -> tuple[list[Tokenizer], object, ParsedCorpus, dict[str, dict[s
 
 def coverage_note(corpus, parsed: ParsedCorpus) -> None:
     """Which documents were measured, and which languages have no grammar (never guessed)."""
-    measured = f"**{corpus.name}**: {len(parsed.documents):,} documents parsed"
+    measured = f"**{corpus.name}**: {plural(len(parsed.documents), 'document')} parsed"
     measured += f" in {parsed.seconds:.2f} s ({', '.join(parsed.languages)})"
     if parsed.no_grammar:
         left = ", ".join(f"{lang} ({n})" for lang, n in sorted(parsed.no_grammar.items()))
         measured += f". No tree-sitter grammar, not measured: {left}"
     st.markdown(measured + ".")
     if parsed.skipped:
-        with st.expander(f"{len(parsed.skipped)} document(s) the parser refused"):
+        with st.expander(f"{plural(len(parsed.skipped), 'document')} the parser refused"):
             st.dataframe(
                 [{"document": s.source, "reason": s.reason} for s in parsed.skipped],
                 hide_index=True,

@@ -25,6 +25,40 @@ MAX_RANDOM_PARAMS = 200_000_000
 MAX_DOWNLOAD_BYTES = 300_000_000
 
 
+_COUNT = st.column_config.NumberColumn(format="%,d")
+_PARAMS = st.column_config.NumberColumn(format="compact", help="parameters (k, M, B)")
+_RATIO = st.column_config.NumberColumn(format="%.3f")
+_PERCENT = st.column_config.NumberColumn(format="percent")
+#: Display formats of the Swap tables (the CSV downloads keep the exact numbers).
+SIZE_COLUMNS = {
+    "vocab_size": _COUNT,
+    "embedding_params": _PARAMS,
+    "output_params": _PARAMS,
+    "body_params": _PARAMS,
+    "total_params": _PARAMS,
+    "vocab_share": st.column_config.NumberColumn(
+        format="percent", help="embedding + output parameters / total parameters"
+    ),
+    "weights_mib": st.column_config.NumberColumn("weights (MiB)", format="%,.1f"),
+}
+GAIN_COLUMNS = {
+    **{c: _COUNT for c in ("documents", "bytes", "chars", "tokens_current", "tokens_candidate")},
+    "nsl": _RATIO,
+    "chars_per_token_current": _RATIO,
+    "chars_per_token_candidate": _RATIO,
+    "chars_per_s_gain": _PERCENT,
+    "context_tokens": _COUNT,
+    "effective_context": st.column_config.NumberColumn(format="%,.0f"),
+    "effective_context_gain": _PERCENT,
+}
+#: The budget table shows its rounded amounts; the CSV download also has the exact values.
+BUDGET_COLUMNS = {
+    "what": st.column_config.TextColumn(width="large"),
+    "readable": st.column_config.TextColumn("amount", help="the CSV has the exact value"),
+}
+BUDGET_ORDER = ("what", "readable")
+
+
 def tokenizer_options() -> list[str]:
     """Catalog ids and this session's own tokenizers (uploaded or trained)."""
     return [e.id for e in ENTRIES] + list(st.session_state.get(CUSTOM_KEY, {}))
@@ -186,7 +220,9 @@ def show_gain(gain, old: Tokenizer, new: Tokenizer, context: int) -> None:
         help="context / NSL: the text the window holds, counted in current-tokenizer tokens",
     )
     st.plotly_chart(swap_charts.nsl_figure(gain, old.id, new.id), width="stretch")
-    table_with_download(gain, "swap_gain.csv", key="swap_dl_gain", width="stretch")
+    table_with_download(
+        gain, "swap_gain.csv", key="swap_dl_gain", width="stretch", column_config=GAIN_COLUMNS
+    )
 
 
 def show_size(shape_name: str, dtype: str, old: Tokenizer, new: Tokenizer) -> None:
@@ -199,7 +235,9 @@ def show_size(shape_name: str, dtype: str, old: Tokenizer, new: Tokenizer) -> No
         f"**{costmodel.format_count(change['embedding_params'] + change['output_params'])}** and "
         f"the weights by **{change['weights_mib']:+,.1f} MiB** in {dtype}."
     )
-    table_with_download(size, "swap_size.csv", key="swap_dl_size", width="stretch")
+    table_with_download(
+        size, "swap_size.csv", key="swap_dl_size", width="stretch", column_config=SIZE_COLUMNS
+    )
 
 
 def show_built(summary: dict) -> None:

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from tokdash.viz.figures import grouped_bars, grouped_boxes, heatmap
+from tokdash.viz.figures import DASHES, PALETTE, colour, grouped_bars, grouped_boxes, heatmap
+from tokdash.words import plural
 
 _LAYOUT = {"margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "legend_title_text": ""}
 
@@ -93,29 +94,117 @@ def log_spaced(n: int, points: int = ZIPF_POINTS) -> np.ndarray:
     return np.unique(np.geomspace(1, n, points).astype(np.int64) - 1)
 
 
+#: Log axes: one tick per decade (1, 10, 100, 1k, ...), none of plotly's labelled 2s and 5s.
+LOG_AXIS = {"type": "log", "dtick": 1, "exponentformat": "SI"}
+
+
 def zipf_curves(curves: dict[str, pd.DataFrame]) -> go.Figure:
     """Rank-frequency curves (log-log), one line per tokenizer (`ZIPF_POINTS` log-spaced ranks
-    each)."""
+    each), each in its own colour and dash so overlapping curves stay visible."""
     fig = go.Figure()
-    for name, df in curves.items():
+    for i, (name, df) in enumerate(curves.items()):
         df = df.iloc[log_spaced(len(df))]
-        fig.add_trace(go.Scatter(x=df["rank"], y=df["frequency"], mode="lines", name=name))
-    fig.update_xaxes(type="log", title="rank of the token (1 = most frequent)")
-    fig.update_yaxes(type="log", title="occurrences in the corpus")
-    fig.update_layout(title="Rank-frequency (Zipf) curves", **_LAYOUT)
+        fig.add_trace(
+            go.Scatter(
+                x=df["rank"],
+                y=df["frequency"],
+                mode="lines",
+                name=name,
+                line={"color": colour(i), "dash": DASHES[i % len(DASHES)], "width": 2.5},
+                hovertemplate="rank %{x:,}<br>%{y:,} occurrences<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_xaxes(title="rank of the token (1 = most frequent)", **LOG_AXIS)
+    fig.update_yaxes(title="occurrences in the corpus", **LOG_AXIS)
+    fig.update_layout(title="Rank-frequency (Zipf) curves", colorway=list(PALETTE), **_LAYOUT)
     return fig
 
 
-def token_length_histogram(hist: pd.DataFrame) -> go.Figure:
-    """Token length in bytes (x) against count (y), one colour per tokenizer."""
-    fig = grouped_bars(
-        hist,
-        x="length_bytes",
-        y="tokens",
-        color="tokenizer",
-        x_title="token length (UTF-8 bytes)",
-        y_title="token occurrences",
-        title="Token length distribution (by occurrences in the corpus)",
+#: Token lengths above this quantile of every tokenizer's occurrences share the last bin.
+LENGTH_QUANTILE = 0.995
+
+
+def clip_length_histogram(
+    hist: pd.DataFrame, quantile: float = LENGTH_QUANTILE
+) -> tuple[pd.DataFrame, int]:
+    """`token_length_histogram` rows of several tokenizers (columns tokenizer, length_bytes,
+    tokens), with every length longer than ``cap`` summed into one last bin.
+
+    ``cap`` = the largest, over tokenizers, of the smallest length L whose cumulative share of
+    that tokenizer's occurrences reaches ``quantile``: the last bin ("≥cap+1") holds at most
+    1 - quantile of any tokenizer's tokens. Returns (table, cap); the table has one row per
+    tokenizer and bin from length 1 (zeros filled in), columns tokenizer, length_bytes (the
+    bin's lower bound), length (its label), tokens, share (of the tokenizer's occurrences)."""
+    cap = 1
+    for _name, part in hist.groupby("tokenizer", sort=False):
+        part = part.sort_values("length_bytes")
+        total = part["tokens"].sum()
+        if total <= 0:
+            continue
+        reached = part["tokens"].cumsum().to_numpy() >= quantile * total
+        cap = max(cap, int(part["length_bytes"].to_numpy()[reached.argmax()]))
+    longer = bool((hist["length_bytes"] > cap).any())
+    lengths = list(range(1, cap + 2 if longer else cap + 1))
+    rows = []
+    for name, part in hist.groupby("tokenizer", sort=False):
+        binned = part["length_bytes"].clip(lower=1, upper=cap + 1)
+        sums = part["tokens"].groupby(binned).sum().reindex(lengths, fill_value=0)
+        total = part["tokens"].sum()
+        for length, n in sums.items():
+            rows.append(
+                {
+                    "tokenizer": name,
+                    "length_bytes": length,
+                    "length": f"≥{length}" if length > cap else str(length),
+                    "tokens": int(n),
+                    "share": n / total if total else 0.0,
+                }
+            )
+    columns = ["tokenizer", "length_bytes", "length", "tokens", "share"]
+    return pd.DataFrame(rows, columns=columns), cap
+
+
+def length_note(hist: pd.DataFrame, cap: int) -> str:
+    """A line saying how many token occurrences are longer than ``cap`` bytes (in the last bin)."""
+    longer = hist.loc[hist["length_bytes"] > cap, "tokens"].sum()
+    if not longer:
+        return f"No token is longer than {plural(cap, 'byte')}."
+    share = longer / hist["tokens"].sum()
+    verb = "is" if longer == 1 else "are"
+    return (
+        f"{plural(int(longer), 'token occurrence')} ({share:.2%}) {verb} longer than "
+        f"{plural(cap, 'byte')}: counted in the last bin, ≥{cap + 1}."
     )
-    fig.update_layout(**_LAYOUT)
+
+
+def token_length_histogram(hist: pd.DataFrame) -> go.Figure:
+    """Share of each tokenizer's token occurrences (y) per token length in bytes (x), one line
+    per tokenizer; lengths beyond the `LENGTH_QUANTILE` quantile share a last "≥N" bin, and the
+    subtitle says how many tokens that is."""
+    binned, cap = clip_length_histogram(hist)
+    fig = go.Figure()
+    for i, (name, part) in enumerate(binned.groupby("tokenizer", sort=False)):
+        fig.add_trace(
+            go.Scatter(
+                x=part["length"],
+                y=part["share"],
+                customdata=part["tokens"],
+                mode="lines+markers",
+                name=str(name),
+                line={"color": colour(i), "dash": DASHES[i % len(DASHES)], "width": 2},
+                marker={"size": 6},
+                hovertemplate="%{x} bytes: %{y:.1%} (%{customdata:,} tokens)"
+                "<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_xaxes(type="category", title="token length (UTF-8 bytes)")
+    fig.update_yaxes(title="share of token occurrences", tickformat=".0%", rangemode="tozero")
+    fig.update_layout(
+        title={
+            "text": "Token length distribution (by occurrences in the corpus)",
+            "subtitle": {"text": length_note(hist, cap)},
+        },
+        colorway=list(PALETTE),
+        **{**_LAYOUT, "margin": {**_LAYOUT["margin"], "t": 70}},
+    )
     return fig

@@ -14,6 +14,29 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+#: Ten distinct mid-saturation colours readable on a white background (Tableau 10), in order.
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#59a14f",
+    "#b07aa1",
+    "#76b7b2",
+    "#edc948",
+    "#9c755f",
+    "#ff9da7",
+    "#7f7f7f",
+)
+#: Line dashes cycled with the colours, so lines that overlap stay distinguishable.
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+#: A box needs at least this many points to mean anything; smaller groups are drawn as points.
+MIN_BOX_POINTS = 5
+
+
+def colour(i: int) -> str:
+    """The ``i``-th series colour (`PALETTE`, cycled)."""
+    return PALETTE[i % len(PALETTE)]
+
 
 def _groups(data: pd.DataFrame, color: str | None):
     if color is None:
@@ -63,6 +86,7 @@ def grouped_bars(
         fig.add_trace(bar)
     fig.update_layout(
         barmode="group",
+        colorway=list(PALETTE),
         title=title,
         xaxis_title=x_label,
         yaxis_title=y_label,
@@ -81,12 +105,56 @@ def grouped_boxes(
     x_title: str | None = None,
     y_title: str | None = None,
 ) -> go.Figure:
-    """Box plots of ``y`` per ``x``, one trace per value of ``color`` (grouped, no points)."""
+    """Box plots of ``y`` per ``x``, one colour per value of ``color`` (grouped side by side).
+
+    A box of 1-4 values is a flat line that hides how few there are: an (``x``, ``color``) group
+    with fewer than `MIN_BOX_POINTS` values is drawn as its points instead (a second trace in the
+    same offset group and legend entry), larger groups as boxes without points. A colour with
+    points only gets its legend entry from an empty square-marker trace."""
     fig = go.Figure()
-    for name, part in _groups(data, color):
-        fig.add_trace(
-            go.Box(x=part[x].to_numpy(), y=part[y].to_numpy(), name=str(name), boxpoints=False)
-        )
+    for i, (name, part) in enumerate(_groups(data, color)):
+        label = str(name)
+        sizes = part.groupby(x, sort=False)[y].transform("size")
+        boxes, points = part[sizes >= MIN_BOX_POINTS], part[sizes < MIN_BOX_POINTS]
+        common = {"name": label, "offsetgroup": label, "legendgroup": label}
+        if not boxes.empty:
+            fig.add_trace(
+                go.Box(
+                    x=boxes[x].to_numpy(),
+                    y=boxes[y].to_numpy(),
+                    boxpoints=False,
+                    marker_color=colour(i),
+                    **common,
+                )
+            )
+        if not points.empty:
+            fig.add_trace(
+                go.Box(
+                    x=points[x].to_numpy(),
+                    y=points[y].to_numpy(),
+                    boxpoints="all",
+                    jitter=0.3,
+                    pointpos=0,
+                    fillcolor="rgba(0,0,0,0)",
+                    line_width=0,
+                    hoveron="points",
+                    marker={"color": colour(i), "size": 7},
+                    showlegend=False,
+                    **common,
+                )
+            )
+            if boxes.empty:  # an invisible box's legend icon is blank: a square marker instead
+                fig.add_trace(
+                    go.Scatter(
+                        x=[None],
+                        y=[None],
+                        mode="markers",
+                        marker={"color": colour(i), "size": 12, "symbol": "square"},
+                        name=label,
+                        legendgroup=label,
+                        hoverinfo="skip",
+                    )
+                )
     fig.update_layout(
         boxmode="group",
         title=title,

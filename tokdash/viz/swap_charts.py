@@ -39,9 +39,17 @@ def nsl_figure(gain: pd.DataFrame, current: str, candidate: str) -> go.Figure:
         y="nsl",
         text="nsl",
         text_format=".3f",
-        y_title=f"NSL = tokens({candidate}) / tokens({current}) (ratio, lower = fewer)",
-        title=f"{candidate} against {current} on your corpus",
+        y_title=f"NSL vs {current} (ratio)",
+    )
+    fig.update_layout(
+        title={
+            "text": f"{candidate} against {current} on your corpus",
+            "subtitle": {
+                "text": f"NSL = tokens({candidate}) / tokens({current}) on the same text; "
+                "below 1 = fewer tokens"
+            },
+        }
     )
     fig.add_hline(y=1.0, line_dash="dash", annotation_text=f"{current} = 1.0")
-    fig.update_layout(margin=_MARGIN)
+    fig.update_layout(margin={**_MARGIN, "t": 70})
     return fig
