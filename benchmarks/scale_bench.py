@@ -9,7 +9,7 @@ documents, bytes and tokens must equal what the corpus holds (tokens = sum over 
 files of multiplicity x ``len(tiktoken encode)``).
 
 Peak memory is sampled every 0.1 s over the CLI process and all its descendants (the datatrove
-pool, the forkserver, the manager) with psutil: the largest sum of RSS (every 0.1 s; shared
+pool and anything they start) with psutil: the largest sum of RSS (every 0.1 s; shared
 pages counted once per process: an upper bound) and the largest sum of PSS (every second, as
 reading it costs more; shared pages split between the processes that map them: what the tree
 really holds).
