@@ -85,3 +85,11 @@ def test_random_model_bytes_say_so_without_the_librarys_internals(tmp_path):
     message = str(err.value)
     assert "neither a SentencePiece model" in message and "tiktoken rank file" in message
     assert "INTERNAL" not in message and ".cc(" not in message
+
+
+def test_a_refused_text_upload_keeps_the_last_good_one_drawn():
+    from tokdash.ui.text_source import SourceText, _previous_upload
+
+    assert _previous_upload({}) is None
+    kept = _previous_upload({"upload": ("good.py", "x = 1\n")})
+    assert kept == SourceText("x = 1\n", "good.py")

@@ -139,6 +139,15 @@ def _from_corpus(page: str) -> SourceText | None:
     return _check_size(docs[name].text, name)
 
 
+def _previous_upload(store: dict) -> SourceText | None:
+    """After a refused upload: the last good one stays drawn, said under the error."""
+    if not store.get("upload"):
+        return None
+    name, text = store["upload"]
+    st.caption(f"Still showing {name}, uploaded earlier.")
+    return _check_size(text, name)
+
+
 def _uploaded(page: str) -> SourceText | None:
     up = st.file_uploader(
         "A text file (UTF-8)",
@@ -159,11 +168,11 @@ def _uploaded(page: str) -> SourceText | None:
             f"{name} is {up.size / 1e6:.1f} MB; this page takes files up to "
             f"{MAX_TEXT_BYTES / 1e6:.0f} MB."
         )
-        return None
+        return _previous_upload(store)
     decoded = corpus_lib.decode_document(name, up.getvalue())
     if isinstance(decoded, corpus_lib.Skipped):
         st.error(f"Cannot show {decoded.source}: {decoded.reason}.")
-        return None
+        return _previous_upload(store)
     store["upload"] = (name, decoded)
     return _check_size(decoded, name)
 
