@@ -55,6 +55,12 @@ def is_rust_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
+def regex_engine_gave_up(message: str) -> bool:
+    """Whether a Rust panic's ``message`` is a regex engine giving up on backtracking
+    (Oniguruma's ``retry-limit-in-match over``, fancy-regex's ``BacktrackLimitExceeded``)."""
+    return "retry-limit" in message or "BacktrackLimit" in message
+
+
 def unexpected_message(exc: BaseException) -> str:
     """One line for a failure no check foresaw: its type and the first line of its message."""
     if isinstance(exc, MemoryError):

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tokdash.errors import EncodeError, TokdashError, TokenizerLoadError, is_rust_panic
+from tokdash.errors import (
+    EncodeError,
+    TokdashError,
+    TokenizerLoadError,
+    is_rust_panic,
+    regex_engine_gave_up,
+)
 from tokdash.settings import LOCAL
 
 Span = tuple[int, int]
@@ -61,7 +67,7 @@ def _panic_message(name: str, library: str, text: str) -> str:
     detail = (text.strip().splitlines() or ["no message"])[0][:160]
     owner = f"{library}'" if library.endswith("s") else f"{library}'s"
     head = f"{name}: {owner} encoder crashed on this text ({detail})."
-    if "retry-limit" in detail or "BacktrackLimit" in detail:
+    if regex_engine_gave_up(detail):
         return (
             f"{head} Its pre-tokenizer regex backtracks catastrophically on this text (a pattern "
             "with nested repetition such as (a+)+ meeting a long run): fix the tokenizer's "

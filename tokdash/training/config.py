@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from tokdash.analysis.pretokenize import compile_pattern, get_pattern
-from tokdash.errors import RegexError, TokdashError, is_rust_panic
+from tokdash.errors import RegexError, TokdashError, is_rust_panic, regex_engine_gave_up
 from tokdash.settings import LOCAL, Limits
 from tokdash.training.data import mix_label
 
@@ -202,7 +202,7 @@ def _failing_probe(pattern: str) -> tuple[str, str] | None:
 def engine_error(exc: BaseException, where: str) -> TokdashError:
     """The error to show for a Rust panic of HF ``tokenizers`` while working on ``where``."""
     text = str(exc)
-    if "Onig" in text or "retry-limit" in text:
+    if regex_engine_gave_up(text):
         return RegexError(
             f"the pre-tokenization pattern backtracks catastrophically on {where} (the regex "
             f"engine gave up); {BACKTRACK_ADVICE}."
