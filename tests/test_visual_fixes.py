@@ -141,3 +141,23 @@ def test_inject_css_makes_text_areas_monospace():
     from tokdash.ui.style import CSS
 
     assert ".stTextArea textarea" in CSS and "monospace" in CSS
+
+
+def test_count_columns_are_integer_counts_not_ids():
+    import pandas as pd
+
+    from tokdash.ui.widgets import count_columns
+
+    df = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "token_id": [3, 4],
+            "seed": [0, 0],
+            "tokens": [3780, 12],
+            "bytes": [8961, 10],
+            "share": [0.5, 0.5],
+            "ok": [True, False],
+            "language": ["c", "go"],
+        }
+    )
+    assert count_columns(df) == ["tokens", "bytes"]

@@ -34,9 +34,25 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 SHOWN_ROWS = 2_000
 
 
+def count_columns(df: pd.DataFrame) -> list[str]:
+    """The integer columns of ``df`` that are counts (not ids, seeds or ranks): shown with
+    thousands separators."""
+    idish = ("id", "seed", "rank", "year")
+    return [
+        str(c)
+        for c in df.columns
+        if pd.api.types.is_integer_dtype(df[c])
+        and not pd.api.types.is_bool_dtype(df[c])
+        and not any(str(c) == w or str(c).endswith(f"_{w}") for w in idish)
+    ]
+
+
 def table_with_download(df: pd.DataFrame, filename: str, *, key: str, **kwargs) -> None:
     """Show ``df`` (its first `SHOWN_ROWS` rows: a 200k-row table costs seconds to send and
-    draw) and a button that downloads exactly all of it as CSV, built only when clicked."""
+    draw), counts with thousands separators unless ``column_config`` says otherwise, and a
+    button that downloads exactly all of it as CSV, built only when clicked."""
+    config = {c: st.column_config.NumberColumn(format="localized") for c in count_columns(df)}
+    kwargs["column_config"] = {**config, **(kwargs.get("column_config") or {})}
     st.dataframe(df.head(SHOWN_ROWS), hide_index=True, **kwargs)
     if len(df) > SHOWN_ROWS:
         st.caption(f"Showing the first {SHOWN_ROWS:,} of {len(df):,} rows; the CSV has them all.")
