@@ -7,7 +7,12 @@ import re
 import tempfile
 from pathlib import Path
 
-from tokdash.cli.common import add_corpus_argument, float_at_least, int_at_least
+from tokdash.cli.common import (
+    add_corpus_argument,
+    check_output_files,
+    float_at_least,
+    int_at_least,
+)
 from tokdash.errors import TokdashError
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)b?\s*$", re.IGNORECASE)
@@ -79,12 +84,9 @@ def _outputs(args: argparse.Namespace, folders: dict[str, str | None]) -> dict:
     """Every output place of the command checked now, before any training: the CSV files
     (``-o``/``--out``, ``--gains``) and ``folders`` (option -> folder or None); the checked
     folders as Paths."""
-    from tokdash.paths import writable_dir, writable_file
+    from tokdash.paths import writable_dir
 
-    if args.out != "-":
-        writable_file(args.out, "--out")
-    if getattr(args, "gains", None) and args.gains != "-":
-        writable_file(args.gains, "--gains")
+    check_output_files(args, "out", "gains")
     return {opt: writable_dir(v, opt) for opt, v in folders.items() if v is not None}
 
 
@@ -282,7 +284,6 @@ def register(sub) -> None:
     from tokdash.training.extend import MAX_NEW_TOKENS
 
     regexes = [*PATTERNS, "custom"]
-    vocab = int  # check_config explains the floor (the byte alphabet) and the limit in one line
     p = sub.add_parser(
         "train",
         help="train one byte-level BPE on a corpus, save tokenizer.json, measure it held-out",
@@ -291,7 +292,8 @@ def register(sub) -> None:
         "--new-tokens tokens learnt on the corpus to a tiktoken-form catalog tokenizer instead.",
     )
     _common(p)
-    p.add_argument("--vocab-size", type=vocab, default=32_000, help="target vocabulary size")
+    # --vocab-size stays a plain int: check_config says in one line why 0 or 10M is refused
+    p.add_argument("--vocab-size", type=int, default=32_000, help="target vocabulary size")
     p.add_argument("--regex", choices=regexes, default="gpt4", help="pre-tokenization regex")
     p.add_argument("--mix", help="data mix, e.g. python=70,english=30 (default: the corpus)")
     p.add_argument("--name", help="the tokenizer's id (default: from the knobs)")
@@ -313,7 +315,7 @@ def register(sub) -> None:
         "knobs, training time and the columns of `compare`, all on the same held-out documents.",
     )
     _common(p)
-    p.add_argument("--vocab-size", type=vocab, action="append", help="repeat (default 16000)")
+    p.add_argument("--vocab-size", type=int, action="append", help="repeat (default 16000)")
     p.add_argument("--regex", choices=regexes, action="append", help="repeat (default gpt4)")
     p.add_argument("--mix", action="append", help="repeat; e.g. python=70,english=30 or corpus")
     p.add_argument("--save-dir", help="keep the trained tokenizer.json files here")

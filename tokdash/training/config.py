@@ -215,7 +215,8 @@ def engine_error(exc: BaseException, where: str) -> TokdashError:
 def regex_engine_guard(where: str) -> Iterator[None]:
     """Turn a Rust panic of HF ``tokenizers`` inside the block (a BaseException that
     ``except Exception`` misses) into a `TokdashError`: a `RegexError` when its regex engine
-    gave up (``retry-limit-in-match over``)."""
+    gave up (``retry-limit-in-match over``). For HF's trainer: encoding through tokdash's
+    tokenizers needs no guard, their backends already raise `EncodeError`."""
     try:
         yield
     except BaseException as exc:

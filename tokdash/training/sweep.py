@@ -20,7 +20,6 @@ from tokdash.errors import TokdashError
 from tokdash.paths import writable_dir
 from tokdash.settings import LOCAL, Limits
 from tokdash.tokenizers import Tokenizer
-from tokdash.training.config import regex_engine_guard
 from tokdash.training.trainer import (
     DocumentSplit,
     Progress,
@@ -66,8 +65,7 @@ def heldout_table(
     toks: list[Tokenizer] = [r.tokenizer for r in results]
     ids = {t.id for t in toks}
     extra = [b for b in baselines if b.id not in ids]
-    with regex_engine_guard("the held-out documents"):
-        cmp = run_comparison([*toks, *extra], held_out, base, progress=progress, encode=encode)
+    cmp = run_comparison([*toks, *extra], held_out, base, progress=progress, encode=encode)
     table = cmp.table()
     knobs = pd.DataFrame([r.knobs() for r in results], columns=["tokenizer", *KNOB_COLUMNS])
     out = table.merge(knobs, on="tokenizer", how="left")

@@ -11,7 +11,6 @@ from tokdash.corpus import Corpus
 from tokdash.errors import TokdashError
 from tokdash.settings import current_limits
 from tokdash.tokenizers import Tokenizer, load_path
-from tokdash.training.config import regex_engine_guard
 from tokdash.training.extend import export_tiktoken, tiktoken_agreement
 from tokdash.training.sweep import heldout_table
 from tokdash.training.trainer import TrainConfig, train_texts
@@ -44,12 +43,9 @@ def _export_note(run: ui.Run, cfg: TrainConfig, held_out_texts: list[str]) -> No
     res = run.result
     try:
         run.tiktoken = export_tiktoken(res.tokenizer, cfg, res.path.with_suffix(".tiktoken"))
-        with regex_engine_guard("the held-out documents"):
-            agree = tiktoken_agreement(
-                res.tokenizer,
-                load_path(run.tiktoken, pattern=cfg.resolved_pattern()),
-                held_out_texts,
-            )
+        agree = tiktoken_agreement(
+            res.tokenizer, load_path(run.tiktoken, pattern=cfg.resolved_pattern()), held_out_texts
+        )
         run.notes.append(
             f"The .tiktoken export encodes {agree['identical_share']:.0%} of the held-out "
             f"documents exactly as tokenizer.json does (token ratio "
